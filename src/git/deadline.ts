@@ -10,10 +10,16 @@ export const GIT_DEADLINE_ENV = 'BATON_GIT_DEADLINE_SECONDS';
 
 const DEFAULT_SECONDS = 10 * 60;
 
-/** The deadline in milliseconds: `BATON_GIT_DEADLINE_SECONDS` when it is a positive number, else 10 minutes. */
+/** The longest delay a timer holds (2^31 - 1 ms, about 24.8 days): Node fires a longer one at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The deadline in milliseconds: `BATON_GIT_DEADLINE_SECONDS` when it is a positive number, else 10
+ * minutes; at most `MAX_TIMER_MS`, so a huge value (a user's "no deadline") is a long one, not none.
+ */
 export function gitDeadlineMs(env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env[GIT_DEADLINE_ENV]);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_SECONDS) * 1000;
+  return Math.min((Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_SECONDS) * 1000, MAX_TIMER_MS);
 }
 
 /** A git call killed at its deadline; its message names the likely cause. */

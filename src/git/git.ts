@@ -372,9 +372,14 @@ export async function changedFiles(
   to: string,
   sinceMergeBase = true,
 ): Promise<string[]> {
-  const range = sinceMergeBase ? `${from}...${to}` : `${from}..${to}`;
-  const out = await git(cwd, ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', range]);
+  const out = await git(cwd, changedFilesArgs(from, to, sinceMergeBase));
   return out.split('\0').filter((s) => s.length > 0);
+}
+
+/** The `git diff` arguments of `changedFiles` (NUL-separated paths), for a caller running it its own way. */
+export function changedFilesArgs(from: string, to: string, sinceMergeBase = true): string[] {
+  const range = sinceMergeBase ? `${from}...${to}` : `${from}..${to}`;
+  return ['diff', '--name-only', '-z', '--no-renames', '--end-of-options', range];
 }
 
 /** The merge base of two commits, or undefined when they share no history. */

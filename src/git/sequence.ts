@@ -188,8 +188,16 @@ export interface SequenceLimits {
   what?: string;
 }
 
-/** Arms `limits` on a started sequence; the returned function disarms them, and says whether the deadline killed it. */
-function armLimits(child: ChildProcess, limits: SequenceLimits): () => boolean {
+/** How long git has, after the deadline's SIGTERM, to remove its own lock files (`index.lock`) before SIGKILL. */
+const KILL_GRACE_MS = 1000;
+
+/**
+ * Arms `limits` on a started sequence; the returned function disarms them, and says whether the deadline
+ * fired. At the deadline the group gets SIGTERM, then SIGKILL after `KILL_GRACE_MS`; `missed` is called
+ * once the shell has then exited: a process that left the group (`setsid`, from a filter an agent
+ * configured) may hold the sequence's pipes for ever, so its end is not waited for.
+ */
+function armLimits(child: ChildProcess, limits: SequenceLimits, missed: () => void): () => boolean {
   const { deadlineMs, signal } = limits;
   const pid = child.pid;
   if (deadlineMs === undefined || pid === undefined) return () => false;
@@ -198,15 +206,22 @@ function armLimits(child: ChildProcess, limits: SequenceLimits): () => boolean {
       process.kill(-pid, sig);
     } catch {}
   };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let timedOut = false;
+  let grace: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
     timedOut = true;
-    kill('SIGKILL');
+    kill('SIGTERM');
+    grace = setTimeout(() => {
+      kill('SIGKILL');
+      void exited.then(missed);
+    }, KILL_GRACE_MS);
   }, deadlineMs);
   const onAbort = () => kill('SIGINT');
   signal?.addEventListener('abort', onAbort, { once: true });
   return () => {
     clearTimeout(timer);
+    clearTimeout(grace);
     signal?.removeEventListener('abort', onAbort);
     return timedOut;
   };
@@ -233,7 +248,13 @@ function runSequence(
       stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
       detached: limits.deadlineMs !== undefined,
     });
-    const disarm = armLimits(child, limits);
+    const missed = () => {
+      disarm();
+      // What still holds the pipes is not waited for: they are closed on Baton's side.
+      for (const stream of child.stdio) stream?.destroy();
+      reject(new GitDeadlineError(limits.what ?? 'git', cwd, limits.deadlineMs ?? 0));
+    };
+    const disarm = armLimits(child, limits, missed);
     const records = collect(child, 1);
     const shellErr = collect(child, 2);
     const outs = steps.map((_, i) => collect(child, FIRST_FD + i));
@@ -243,7 +264,7 @@ function runSequence(
     });
     child.on('close', () => {
       if (disarm()) {
-        reject(new GitDeadlineError(limits.what ?? 'git', cwd, limits.deadlineMs ?? 0));
+        missed();
         return;
       }
       const { off, steps: done } = parseRecords(Buffer.concat(records).toString('utf8'));

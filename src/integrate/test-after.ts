@@ -2,9 +2,14 @@
  * The test command after each merge: run in the integration worktree, in its own process group, and
  * judged by its exit and by what it left behind (a test must change neither the files nor the branch).
  */
+import { randomUUID } from 'node:crypto';
 import { printableArg } from '../agents/shell-words.js';
+import { leftRunningNote } from '../checks/judge.js';
 import { featureBranch } from '../git/refs.js';
+import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
+import { procNowMs } from '../guard/proc.js';
 import { portBlockFor } from '../ports.js';
+import { atCommandEnd } from '../process/at-command-end.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
 import { freshCommandOf, putBack } from './continue-command.js';
 import { samePlace } from './own-work.js';
@@ -107,11 +112,15 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   if (!session.test) return undefined;
   if (interrupted(session)) return interruptedHalt(session);
   const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
+  // As a check's: what it leaves outside its group (`setsid … &`) is named, and stopped at the command's end.
+  const mark = randomUUID();
+  const fromMs = procNowMs();
   const child = spawnSupervised(session.test, {
     cwd: session.worktree,
     env: {
       ...session.s.env,
       ...session.marks,
+      [CHECK_MARK]: mark,
       PORT: String(port),
       BATON_INTEGRATION: '1',
       BATON_AFTER_FEATURE: id,
@@ -122,11 +131,13 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   const stop = () => void child.stop('interrupt');
   session.s.signal?.addEventListener('abort', stop, { once: true });
   const exit = await child.exited.finally(() => session.s.signal?.removeEventListener('abort', stop));
+  const running = leftByCheck(mark, fromMs);
+  if (running.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
   if (exit.stoppedBy === 'interrupt') return interruptedHalt(session);
   const left = await leftBehind(session, TEST_COMMAND);
   const passed = exit.exitCode === 0 && !exit.timedOut && left === undefined;
   const output = tailLines(`${exit.stdout}${exit.stdout && exit.stderr ? '\n' : ''}${exit.stderr}`, 20);
-  const described = describeExit(exit, session.s.testTimeoutMs);
+  const described = `${describeExit(exit, session.s.testTimeoutMs)}${leftRunningNote(running)}`;
   const result: TestRun = {
     after_feature: id,
     index: session.order.indexOf(id) + 1,

@@ -244,6 +244,27 @@ function watchLeader(child: ChildProcess) {
   return { leaderDone, streamsDone, spawnError: () => spawnError };
 }
 
+/**
+ * How long the output pipes may stay open once the leader's group is gone (or stopped): a process that
+ * left the group (`setsid … &`, a detached daemon) and keeps them open is not waited for, or a check's
+ * timeout and Ctrl-C would wait for as long as it lives. Its own finder names and stops it
+ * (`leftByCheck`, the integrate test's `leftBehind`).
+ */
+export const PIPE_GRACE_MS = 1000;
+
+/** Waits up to `ms` for the child's output streams to end, then closes them, keeping what was read. */
+async function pipesDone(child: ChildProcess, streamsDone: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms);
+  });
+  const held = await Promise.race([streamsDone.then(() => false), late]);
+  clearTimeout(timer);
+  if (!held) return;
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
 /** Waits up to `ms` for every process of the group led by `pid` to be gone; true once none is left. */
 async function waitGroupGone(pid: number | undefined, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
@@ -309,7 +330,7 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     ) {
       await terminateGroup(pid, grace, waitGone);
     }
-    await streamsDone;
+    await pipesDone(child, streamsDone, PIPE_GRACE_MS);
     const exit: ProcessExit & { stdout: string; stderr: string } = {
       exitCode: r.code,
       signal: r.signal,

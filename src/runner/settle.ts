@@ -6,10 +6,17 @@
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
-import { changedFiles, commonGitDir, git } from '../git/git.js';
+import { changedFilesArgs, commonGitDir } from '../git/git.js';
 import { gitInfoFilesProblem } from '../git/info-files.js';
-import { type Committed, commitOnBranch, type OnBranch } from '../git/sequence.js';
-import { statusEntries } from '../git/status.js';
+import {
+  type Committed,
+  commitOnBranch,
+  gitSequence,
+  type OnBranch,
+  type SequenceLimits,
+  throwOnFailure,
+} from '../git/sequence.js';
+import { parsePorcelainStatus, STATUS_ARGS, type StatusEntry } from '../git/status.js';
 import { submodulesWithChanges } from '../git/submodule-checkout.js';
 import { checkFeatureBranch } from '../guard/branch-check.js';
 import type { Straggler } from '../guard/daemons.js';
@@ -51,9 +58,9 @@ export async function settle(
   let files: string[];
   let uncommitted: number | undefined;
   if (interrupted) {
-    commit = await git(p.worktree, ['rev-parse', 'HEAD']);
-    files = await changedFiles(p.worktree, forkPoint, 'HEAD', false);
-    uncommitted = (await statusEntries(p.worktree).catch(() => [])).length;
+    const read = await readInterrupted(ctx, p.worktree, forkPoint);
+    if (read instanceof GitDeadlineError) return { problem: read.message };
+    ({ commit, files, uncommitted } = read);
   } else {
     // Committed only while the worktree is still on its branch above the base it was cut from (a
     // resumed branch's own, not this run's), checked in the same process as the commit; when it is
@@ -78,14 +85,14 @@ export async function settle(
       const problem =
         (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
         `${p.branch} moved while Baton committed`;
-      return { problem: `${problem}${await uncommittedNote(p.worktree)}` };
+      return { problem: `${problem}${await uncommittedNote(ctx, p.worktree)}` };
     }
     // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
     // is taken back, so the branch never carries them and the agent's work stays in the worktree.
     const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
     if (refused) {
       if (done.commit) await takeBackCommit(p.worktree, done.commit);
-      return { problem: `${refused}${await uncommittedNote(p.worktree)}` };
+      return { problem: `${refused}${await uncommittedNote(ctx, p.worktree)}` };
     }
     ({ head: commit, files } = done);
     await reportSubmoduleChanges(ctx, id, p);
@@ -124,11 +131,7 @@ function commitUnderDeadline(
   from: string,
   onBranch: OnBranch,
 ): Promise<Committed | undefined | GitDeadlineError> {
-  const limits = {
-    deadlineMs: gitDeadlineMs(),
-    signal: ctx.opts.signal,
-    what: "Baton's commit of the agent's work (git add --all, git commit)",
-  };
+  const limits = gitLimits(ctx, "Baton's commit of the agent's work (git add --all, git commit)");
   return commitOnBranch(worktree, message, from, onBranch, limits).catch((err: unknown) => {
     if (err instanceof GitDeadlineError) return err;
     throw err;
@@ -149,9 +152,60 @@ async function reportSubmoduleChanges(ctx: RunContext, id: string, p: FeaturePat
   );
 }
 
-/** What a failure reason adds when Baton committed nothing and the agent's changes are still in the worktree. */
-async function uncommittedNote(worktree: string): Promise<string> {
-  const left = await statusEntries(worktree).catch(() => []);
+/**
+ * The git deadline's limits for a settle's git calls in the worktree (`what` names them): a FIFO
+ * `.gitignore` or `.gitattributes` the agent left blocks `git status` as it blocks `git add`.
+ */
+function gitLimits(ctx: RunContext, what: string): SequenceLimits {
+  return { deadlineMs: gitDeadlineMs(), signal: ctx.opts.signal, what };
+}
+
+/** The worktree's changed paths (`statusEntries`' status) under the git deadline; none when git fails. */
+async function statusUnderDeadline(ctx: RunContext, worktree: string): Promise<StatusEntry[]> {
+  const [status] = await gitSequence(
+    worktree,
+    [{ args: STATUS_ARGS, mayFail: true }],
+    gitLimits(ctx, "Baton's look at the agent's uncommitted work (git status)"),
+  );
+  return status?.exitCode === 0 ? parsePorcelainStatus(status.stdout) : [];
+}
+
+/**
+ * What an interrupted agent left: HEAD, the files changed since the fork point, and how many paths are
+ * uncommitted (read, nothing committed), in one process under the git deadline; past it, the
+ * `GitDeadlineError` for the feature to fail with.
+ */
+async function readInterrupted(
+  ctx: RunContext,
+  worktree: string,
+  forkPoint: string,
+): Promise<{ commit: string; files: string[]; uncommitted: number } | GitDeadlineError> {
+  const steps = [
+    { args: ['rev-parse', 'HEAD'] },
+    { args: changedFilesArgs(forkPoint, 'HEAD', false) },
+    { args: STATUS_ARGS, mayFail: true },
+  ];
+  const limits = gitLimits(ctx, "Baton's look at the interrupted agent's work (git rev-parse, diff, status)");
+  const out = await gitSequence(worktree, steps, limits).catch((err: unknown) => {
+    if (err instanceof GitDeadlineError) return err;
+    throw err;
+  });
+  if (out instanceof GitDeadlineError) return out;
+  throwOnFailure(steps, out);
+  const [head, diff, status] = out;
+  return {
+    commit: head?.stdout.trim() ?? '',
+    files: (diff?.stdout ?? '').split('\0').filter((f) => f.length > 0),
+    uncommitted: status?.exitCode === 0 ? parsePorcelainStatus(status.stdout).length : 0,
+  };
+}
+
+/**
+ * What a failure reason adds when Baton committed nothing and the agent's changes are still in the
+ * worktree; nothing when git could not say within its deadline (the reason stands without the note).
+ */
+async function uncommittedNote(ctx: RunContext, worktree: string): Promise<string> {
+  const left = await statusUnderDeadline(ctx, worktree).catch(() => []);
   return left.length > 0
     ? `; Baton committed nothing: the agent's ${left.length} changed path(s) are left uncommitted in ${worktree}`
     : '';

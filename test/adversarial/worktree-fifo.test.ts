@@ -5,12 +5,13 @@
  * the likely cause, and the run ends.
  */
 
-import { spawnSync } from 'node:child_process';
-import { closeSync, constants, openSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATON_BIN } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
+import { until } from '../rig/wait.js';
 import { events, hostileRepo } from './rig.js';
 
 const repos: TempRepo[] = [];
@@ -50,6 +51,55 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
     expect(JSON.stringify(ended)).toContain('a FIFO or another file git cannot read');
     expect(r.stdout).toContain('a FIFO or another file git cannot read');
   });
+
+  it('an agent that also leaves its branch: the look at its uncommitted work is under the deadline too', () => {
+    const repo = hostileRepo({
+      f1: 'git checkout -q -b elsewhere && mkdir -p shared/d && echo x > shared/a && mkfifo shared/d/.gitignore',
+    });
+    repos.push(repo);
+    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+      cwd: repo.root,
+      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+      encoding: 'utf8',
+      timeout: 90_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const ended = events(repo).find((e) => e.type === 'feature.ended');
+    // The reason stands; the note on uncommitted work, which git could not give in time, is dropped.
+    expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
+    expect(JSON.stringify(ended)).toContain('elsewhere');
+  });
+
+  it('an interrupted agent: the look at what it left is stopped at its deadline, and the run ends', async () => {
+    const repo = hostileRepo({
+      f1: 'mkdir -p shared/d && echo x > shared/a && mkfifo shared/d/.gitignore && sleep 60',
+    });
+    repos.push(repo);
+    const child = spawn(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+      cwd: repo.root,
+      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+      stdio: 'ignore',
+    });
+    let code: number | null | undefined;
+    child.on('exit', (c) => {
+      code = c;
+    });
+    try {
+      const fifo = join(`${repo.root}.baton-worktrees`, 'f1', 'shared', 'd', '.gitignore');
+      expect(await until(() => existsSync(fifo), 40_000)).toBe(true);
+      child.kill('SIGTERM');
+      // A bound, not an assertion on time: without the deadline the run waits on the FIFO for ever.
+      expect(await until(() => code !== undefined, 60_000), 'baton run hung after SIGTERM').toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(code).toBe(1);
+    const ended = events(repo).find((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ feature_id: 'f1' });
+    expect(JSON.stringify(ended)).toContain("Baton's look at the interrupted agent's work");
+  }, 120_000);
 
   it('the escape look at the main checkout is stopped at its deadline: the run ends, the feature fails', () => {
     // The agent plants the FIFO in the main checkout (the folder of the common git dir).

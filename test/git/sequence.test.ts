@@ -4,10 +4,21 @@
  * commit — all against a real repository.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GitDeadlineError } from '../../src/git/deadline.js';
 import { commitOnBranch, gitSequence, MAX_STEPS } from '../../src/git/sequence.js';
 import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -269,4 +280,47 @@ describe('commitOnBranch in a linked worktree, reading HEAD and the tip from git
     expect(await commitOnBranch(wt, 'work', base, on)).toBeUndefined();
     expect(existsSync(join(wt, 'PWNED'))).toBe(false);
   });
+});
+
+describe('gitSequence at its deadline', () => {
+  it('settles without waiting for a process that left the group holding its pipes', async () => {
+    const r = repo();
+    const pidFile = join(r.root, '..', `${r.root.split('/').pop()}-holder.pid`);
+    // A clean filter (as an agent may configure) that leaves a process in a session of its own,
+    // holding git's stderr and the step's output pipe for 60 s.
+    const filter = join(r.root, '.git', 'holder.sh');
+    writeFileSync(filter, `setsid sleep 60 </dev/null & echo $! > '${pidFile}'\ncat\n`);
+    r.git('config', 'filter.holder.clean', `sh ${filter}`);
+    r.write({ '.gitattributes': '*.txt filter=holder\n', 'a.txt': 'a\n' });
+    try {
+      // Without settling at the deadline this waits the holder's 60 s: the test's own limit fails it.
+      await expect(
+        gitSequence(r.root, [{ args: ['add', '--all'] }], { deadlineMs: 1000 }),
+      ).rejects.toBeInstanceOf(GitDeadlineError);
+    } finally {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {}
+      rmSync(pidFile, { force: true });
+    }
+  }, 20_000);
+
+  it('stops git with SIGTERM first, so it removes its own index.lock', async () => {
+    const r = repo();
+    const fifo = join(r.root, 'd', '.gitignore');
+    r.write({ 'd/x': 'x\n' });
+    execFileSync('mkfifo', [fifo]);
+    try {
+      await expect(
+        gitSequence(r.root, [{ args: ['add', '--all'] }], { deadlineMs: 500 }),
+      ).rejects.toBeInstanceOf(GitDeadlineError);
+      expect(existsSync(join(r.root, '.git', 'index.lock'))).toBe(false);
+    } finally {
+      // A git still waiting on the FIFO is let go: a writer opens and closes it.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {}
+      rmSync(fifo, { force: true });
+    }
+  }, 20_000);
 });

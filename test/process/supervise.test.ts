@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,4 +103,29 @@ describe('spawnSupervised without a wrapper library', () => {
     expect(groupAlive(p.pgid!)).toBe(false);
     expect(readFileSync(join(dir, 'out.log'), 'utf8')).toBe('started\n');
   });
+});
+
+describe('spawnSupervised and a process that left the group holding the output pipes', () => {
+  it('ends once the leader and its group are gone, keeping what was read, not when the pipe closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-proc-'));
+    const pidFile = join(dir, 'daemon.pid');
+    // The daemon leaves the group (setsid) with the leader's stdout and stderr: it holds the pipes for 60 s.
+    const p = spawnSupervised(`echo before; setsid sleep 60 & echo $! > ${pidFile}; exit 0`, {
+      cwd: dir,
+      env: process.env,
+      shell: true,
+      timeoutMs: 30_000,
+    });
+    try {
+      // Without the bound on the pipes this waits the daemon's 60 s: the test's own limit fails it.
+      const exit = await p.exited;
+      expect(exit).toMatchObject({ exitCode: 0, timedOut: false });
+      expect(exit.stdout).toBe('before\n');
+    } finally {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {}
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });
