@@ -6,25 +6,11 @@
  * cheap next to the fold it saves, even for a log of a million events.
  */
 import { FEATURE_ID_PATTERN, isUnitId } from '../contracts/feature-id.js';
+import { isObj, isStrings, optionalOf } from '../json-shape.js';
 import { FEATURE_STATUSES } from './statuses.js';
-
-type Obj = Record<string, unknown>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(FEATURE_STATUSES);
 const SELECTS: ReadonlySet<unknown> = new Set([undefined, 'best', 'first-passing']);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
-}
-
-/** Whether each named field of `o` is absent or of its type. */
-function optionalOf(o: Obj, type: 'string' | 'number', keys: readonly string[]): boolean {
-  return keys.every((k) => o[k] === undefined || typeof o[k] === type);
-}
 
 const FEATURE_STRINGS = [
   'run_id',
