@@ -112,6 +112,20 @@ describe.runIf(built)('adversarial: caches and locks under .baton/ are regular f
     expect(res.stdout).toMatch(/feature-001-a\s+running/);
   });
 
+  it.each([
+    ['a FIFO', 'lint', fifo],
+    ['a FIFO', 'plan', fifo],
+    ['a FIFO', 'couple', fifo],
+    ['a symlink to /dev/zero', 'plan', toZero],
+  ])('the history cache: %s at .baton/cache/history.txt never blocks %s', (_what, command, make) => {
+    const r = hostileRepo({ 'feature-001-a': 'true' });
+    cleanups.push(() => r.cleanup());
+    mkdirSync(join(r.root, '.baton', 'cache'), { recursive: true });
+    make(join(r.root, '.baton', 'cache', 'history.txt'));
+    const res = runBin([command], { cwd: r.root, timeoutMs: 20_000 });
+    expect(res.code, res.stderr).toBe(0);
+  });
+
   it.each([['run.lock'], ['integrate.lock']])('clean does not hang on a FIFO at .baton/%s', (lock) => {
     const r = hostileRepo({ 'feature-001-a': 'true' });
     cleanups.push(() => r.cleanup());
