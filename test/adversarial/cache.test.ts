@@ -71,6 +71,39 @@ describe('adversarial: a poisoned status cache is ignored and the log folded aga
     expect(res.stdout).toMatch(/feature-001-a\s+running/);
   });
 
+  it.each<[string, (snap: FoldSnapshot) => void, string[][]]>([
+    [
+      'open_runs: [null]',
+      (snap) => Object.assign(snap.state, { open_runs: [null] }),
+      [['status'], ['status', '--json'], ['verify', 'feature-001-a'], ['integrate', '--predict-only']],
+    ],
+    [
+      'a collision of 5',
+      (snap) => Object.assign(snap.state.features['feature-001-a'] ?? {}, { collisions: { x: 5 } }),
+      [['status']],
+    ],
+    [
+      'phases: [null]',
+      (snap) => Object.assign(snap.state, { phases: [null] }),
+      [['phase', 'start', 'planning']],
+    ],
+    [
+      'merges: [null]',
+      (snap) => Object.assign(snap.state.integration, { merges: [null], tests: [{ passed: 'yes' }] }),
+      [['status'], ['status', '--json']],
+    ],
+  ])('does not crash on a snapshot with %s: it is ignored', async (_what, forge, commands) => {
+    const { r, cache } = await statusRepo();
+    poison<FoldSnapshot>(cache('status-fold.json'), forge);
+    for (const args of commands) {
+      const res = await runBaton(args, { cwd: r.root });
+      expect(res.stderr, args.join(' ')).not.toMatch(/internal error|\n\s+at /);
+    }
+    const res = await runBaton(['status'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/feature-001-a\s+running/);
+  });
+
   it('lists no feature of a forged id from the plan cache', async () => {
     const { r, cache } = await statusRepo();
     poison<{ ids: string[] }>(cache('status-plan.json'), (plan) => {
