@@ -7,6 +7,8 @@
 // chunk's path and text (a rebuilt chunk is a new entry; V8 itself rejects code from another version or
 // flags). It lives in `<tmpdir>/baton-compile-cache-<uid>/<v8>-<arch>/<command>/`, used only while the
 // top folder is a real directory of this user's that no one else may write (code read from there runs).
+// An entry is read only when it is a regular file (no link followed, no FIFO waited on, at most 64 MiB):
+// an agent runs as the user and may put anything there; anything else counts as no entry.
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off, as it does Node's own cache. Anything that goes wrong
 // leaves the ordinary loader in charge: the cache is never a reason for a command to fail.
 //
@@ -20,11 +22,16 @@
 // ordinary way; a folder without that list is not cached at all.
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
+  constants,
   existsSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   unlinkSync,
@@ -63,11 +70,32 @@ function cacheDir(command) {
   }
 }
 
+/** The most an entry may hold: V8's code for the largest chunk is a few MiB. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The bytes of the entry at `file` when it is a regular file of at most MAX_ENTRY_BYTES; undefined
+ * otherwise. Anything running as the user (an agent) can put a FIFO or a link to /dev/zero there: it
+ * is opened without following a link and without waiting on a FIFO, and only a regular file is read.
+ */
 function readOrUndefined(file) {
+  let fd;
   try {
-    return readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_ENTRY_BYTES) return undefined;
+    const bytes = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < bytes.length) {
+      const got = readSync(fd, bytes, n, bytes.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return n === bytes.length ? bytes : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -136,7 +164,8 @@ function store(dir, codeDirs, toStore, loaded) {
   for (const { script, file } of toStore) {
     const part = `${file}.${process.pid}.part`;
     try {
-      writeFileSync(part, script.createCachedData(), { mode: 0o600 });
+      // Made new ('wx': no link followed, no FIFO planted at the name waited on).
+      writeFileSync(part, script.createCachedData(), { mode: 0o600, flag: 'wx' });
       renameSync(part, file);
     } catch {
       rmSync(part, { force: true });

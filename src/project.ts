@@ -23,8 +23,18 @@ export interface Project {
   warnings: Diagnostic[];
 }
 
-/** Finds the main checkout from `cwd`, reads config and contracts, and plans; throws `UserError` on invalid input. */
-export async function loadProject(cwd: string): Promise<Project> {
+/**
+ * What a command does with the contracts it loads: `decide` on them (run their checks, judge a branch by
+ * their criteria and `owns`, move a branch, choose an attempt) or only `show` them (status, plan, lint,
+ * report, dashboard). The parse cache is only for showing (see `cacheOptions`).
+ */
+export type ContractsUse = 'decide' | 'show';
+
+/**
+ * Finds the main checkout from `cwd`, reads config and contracts, and plans; throws `UserError` on invalid
+ * input. A command that decides on the contracts (the default) reads each from its file, never from the cache.
+ */
+export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Promise<Project> {
   const root = await findMainWorktree(cwd);
   // git lists the tracked files while the config and contracts are read and parsed.
   const listing = trackedFiles(root);
@@ -35,7 +45,7 @@ export async function loadProject(cwd: string): Promise<Project> {
       hint: 'Fix the file named above; every field is optional (see schema/config.schema.json).',
     });
   }
-  const read = await readContracts(config.value, cacheOptions(root));
+  const read = await readContracts(config.value, cacheOptions(root, use));
   if (!read.ok) {
     const missing = read.errors.find((e) => e.code === 'contracts/no-specs');
     if (missing) {
@@ -103,7 +113,7 @@ export function worktreeCriteria(contracts: readonly Contract[]): PlannedCriteri
  */
 export async function statusFacts(cwd: string): Promise<StatusFacts> {
   try {
-    const project = await loadProject(cwd);
+    const project = await loadProject(cwd, 'show');
     const { root, config } = project;
     return {
       root,
@@ -121,7 +131,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
     const config = loadConfig(root);
     // A config that does not load still leaves the default specs folder to list.
     const specsFrom = config.ok ? config.value : resolveConfig(root, {});
-    const read = await readContracts(specsFrom, cacheOptions(root));
+    const read = await readContracts(specsFrom, cacheOptions(root, 'show'));
     return {
       root,
       ids: read.ok ? read.value.declared : [],
@@ -173,8 +183,14 @@ export async function trackedFiles(root: string): Promise<string[]> {
   return r.stdout.split('\0').filter((f) => f !== '');
 }
 
-/** Parse results are cached under `.baton/` once it exists (`baton init` or a first run creates it, ignored by git). */
-function cacheOptions(root: string): { cacheFile?: string } {
+/**
+ * The one rule for the contracts' parse cache: parse results are cached under `.baton/` once it exists
+ * (`baton init` or a first run creates it, ignored by git), and used only by a command that shows the
+ * contracts. Anything running as the user (an agent) can write that file and no git watch sees it, so
+ * a command that decides on a contract reads it from its file: a cache cannot vouch for one.
+ */
+function cacheOptions(root: string, use: ContractsUse): { cacheFile?: string } {
+  if (use !== 'show') return {};
   const state = stateDirFor(root);
   return existsSync(state) ? { cacheFile: join(state, 'cache', 'contracts.json') } : {};
 }
@@ -222,16 +238,18 @@ export interface SpecsLint extends Omit<LintReport, 'root'> {
 /**
  * Lint's pass over the specs folder `config` names (which may be a scratch worktree's): contracts, plan
  * and lint rules, beside the config's warnings. `baton lint` and `baton decompose` both read contracts
- * through it, so they count the same findings. Throws `contracts/none` when there is no contract.
+ * through it, so they count the same findings; `decompose`, which judges an agent's contracts by them,
+ * reads them as a deciding command (`use`). Throws `contracts/none` when there is no contract.
  */
 export async function lintSpecs(
   config: Config,
   configWarnings: readonly Diagnostic[],
   listing: Promise<string[]>,
   env: NodeJS.ProcessEnv,
+  use: ContractsUse = 'show',
 ): Promise<SpecsLint> {
   const root = config.root;
-  const read = await readContracts(config, cacheOptions(root));
+  const read = await readContracts(config, cacheOptions(root, use));
   if (!read.ok) {
     if (read.errors.some((e) => e.code === 'contracts/no-specs')) {
       throw new UserError('contracts/none', read.errors[0]?.message ?? 'no specs folder', {

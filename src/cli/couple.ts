@@ -37,7 +37,7 @@ export const registerCouple: RegisterCommand = (program, ctx) => {
             ? { min_confidence: share('--min-confidence', flags.minConfidence) }
             : {}),
         };
-        const project = await loadProject(ctx.cwd);
+        const project = await loadProject(ctx.cwd, 'show');
         for (const w of project.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
         const { analysis, score, diagnostics } = await analyzeProject(project, settings);
         if (flags.json) {

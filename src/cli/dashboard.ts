@@ -122,7 +122,7 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
 /** Loads the plan for the page; invalid contracts leave the page working on the log alone. */
 async function loadForDashboard(root: string): Promise<LoadedProject> {
   try {
-    const project = await loadProject(root);
+    const project = await loadProject(root, 'show');
     return {
       plan: project.plan,
       estimates: project.config.estimates,

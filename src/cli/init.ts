@@ -169,7 +169,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     ...(ignore.changed ? [ignorePath] : []),
   ]);
   for (const f of files) applyFile(root, f);
-  // Baton's state folder; its presence also turns on the contract parse cache.
+  // Baton's state folder; its presence also turns on the contract parse cache (for the commands that only show contracts).
   writeInProject('init', root, join(root, '.baton'), () =>
     mkdirSync(join(root, '.baton'), { recursive: true }),
   );

@@ -38,7 +38,7 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
           },
         );
       }
-      const project = await loadProject(ctx.cwd);
+      const project = await loadProject(ctx.cwd, 'show');
       for (const w of project.warnings) ctx.stderr.write(`${formatDiagnostic(w)}\n`);
       const { plan } = project;
       if (format === 'mermaid') return ctx.stdout.write(planToMermaid(plan));

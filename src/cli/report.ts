@@ -35,7 +35,7 @@ async function loadInputs(ctx: CliContext): Promise<{
   note?: string;
 }> {
   try {
-    const project = await loadProject(ctx.cwd);
+    const project = await loadProject(ctx.cwd, 'show');
     const { estimates, trust_workers: trustWorkers } = project.config;
     return { root: project.root, plan: project.plan, estimates, trustWorkers };
   } catch (err) {

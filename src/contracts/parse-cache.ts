@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EntryCache, sourceFingerprint } from '../cache-file.js';
-import type { Result } from '../errors.js';
-import type { Contract } from './schema.js';
+import { isObj } from '../json-shape.js';
+import { type CachedParse, isCachedParse } from './parse-cache-shape.js';
 
 /** How the parser recognises front matter: a first line that is `---`. */
 const FRONT_MATTER = /^\uFEFF?[^\S\r\n]*---[^\S\r\n]*(\r?\n|$)/;
@@ -53,7 +53,7 @@ function fingerprint(): string {
   return parserFingerprint;
 }
 
-type Parsed = Extract<Result<Contract>, { ok: true }>;
+type Parsed = CachedParse;
 
 interface Entry {
   key: string;
@@ -84,10 +84,13 @@ export class ParseCache {
     return hash.digest('hex');
   }
 
-  /** The cached successful result for `file` when its key still matches. */
+  /**
+   * The cached successful result for `file` when its key still matches and it has the shape Baton writes
+   * (`isCachedParse`): anyone can write the file, and an entry of another shape is a miss, parsed again.
+   */
   get(file: string, key: string): Parsed | undefined {
     const entry = this.#cache.peek(file);
-    if (entry?.key !== key) return undefined;
+    if (!isObj(entry) || entry.key !== key || !isCachedParse(entry.result)) return undefined;
     this.#cache.keep(file);
     return entry.result;
   }

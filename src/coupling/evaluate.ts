@@ -41,7 +41,7 @@ export async function evaluateContracts(
   const listing = trackedFiles(root);
   let report: SpecsLint;
   try {
-    report = await lintSpecs(config, [], listing, o.env);
+    report = await lintSpecs(config, [], listing, o.env, 'decide');
   } catch (err) {
     if (!(err instanceof UserError && err.code === 'contracts/none')) throw err;
     const none: Diagnostic = {

@@ -1,6 +1,7 @@
-import { closeSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cacheStateDir } from '../cache-file.js';
+import { readRegular } from '../open-regular.js';
 import { makeStateFolder, openStateFile } from '../state-write.js';
 import {
   formatLoggedCommit,
@@ -52,18 +53,19 @@ export class HistoryCache {
     this.#records = records;
   }
 
-  /** Opens the cache at `path` (none: a cache that keeps nothing); a missing, corrupt or other-format file is empty. */
+  /**
+   * Opens the cache at `path` (none: a cache that keeps nothing); a missing, corrupt or other-format file is
+   * empty, and so is one that is not a regular file.
+   */
   static open(path: string | undefined): HistoryCache {
     const records = new Map<string, string>();
     let found = false;
     if (path !== undefined) {
-      let text = '';
-      try {
-        text = readFileSync(path, 'utf8');
-        found = true;
-      } catch {
-        // No cache yet: start empty.
-      }
+      // A regular file only, as every cache under `.baton/` is read: an agent's FIFO there is never
+      // waited on, its link to /dev/zero never followed; anything else is no cache.
+      const bytes = readRegular(path);
+      found = bytes !== undefined;
+      const text = bytes?.toString('utf8') ?? '';
       if (text.startsWith(HEADER)) {
         let start = HEADER.length;
         while (start < text.length && isRecordStart(text, start)) {

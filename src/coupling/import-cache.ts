@@ -1,4 +1,5 @@
 import { EntryCache, sourceFingerprint } from '../cache-file.js';
+import { isObj } from '../json-shape.js';
 import type { ImportSite } from './imports.js';
 
 /** Bumped when the cache file's layout changes. */
@@ -15,6 +16,19 @@ interface Entry {
   size: number;
   mtime: number;
   sites: ImportSite[];
+}
+
+/** Whether an entry read from the cache file (which anyone can write) has the shape Baton writes (pure). */
+function isEntry(v: unknown): v is Entry {
+  if (!isObj(v) || typeof v.size !== 'number' || typeof v.mtime !== 'number' || !Array.isArray(v.sites))
+    return false;
+  return v.sites.every(
+    (s) =>
+      isObj(s) &&
+      typeof s.specifier === 'string' &&
+      typeof s.line === 'number' &&
+      typeof s.source === 'string',
+  );
 }
 
 /**
@@ -34,10 +48,13 @@ export class ImportCache {
     return new ImportCache(EntryCache.open<Entry>(path, fingerprint));
   }
 
-  /** Whether the imports of `file` are kept for this size and modification time (`get` reads nothing). */
+  /**
+   * Whether the imports of `file` are kept for this size and modification time (`get` reads nothing); an
+   * entry of another shape than Baton writes is not (it is read again and replaced).
+   */
   fresh(file: string, size: number, mtime: number): boolean {
     const hit = this.#cache.peek(file);
-    return hit !== undefined && hit.size === size && hit.mtime === mtime;
+    return isEntry(hit) && hit.size === size && hit.mtime === mtime;
   }
 
   /** The imports of `file` when its size and modification time still match, else `read()`'s (remembered). */

@@ -48,7 +48,7 @@ export async function analyzeProject(
 export async function couplingLintWarnings(cwd: string): Promise<Diagnostic[]> {
   let project: Project;
   try {
-    project = await loadProject(cwd);
+    project = await loadProject(cwd, 'show');
   } catch (err) {
     if (err instanceof UserError) return [];
     throw err;

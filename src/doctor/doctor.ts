@@ -236,7 +236,7 @@ function ofContracts(d: Diagnostic): boolean {
 /** The contracts check, and the features when the project plans. */
 async function checkContracts(cwd: string): Promise<{ check: DoctorCheck; features?: Plan['features'] }> {
   try {
-    const project = await loadProject(cwd);
+    const project = await loadProject(cwd, 'show');
     const n = project.plan.order.length;
     return {
       check: check('contracts', 'ok', `${n} feature${n === 1 ? '' : 's'}, plan valid`),

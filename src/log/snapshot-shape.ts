@@ -6,25 +6,11 @@
  * cheap next to the fold it saves, even for a log of a million events.
  */
 import { FEATURE_ID_PATTERN, isUnitId } from '../contracts/feature-id.js';
+import { isObj, isStrings, optionalOf } from '../json-shape.js';
 import { FEATURE_STATUSES } from './statuses.js';
-
-type Obj = Record<string, unknown>;
 
 const STATUSES: ReadonlySet<unknown> = new Set(FEATURE_STATUSES);
 const SELECTS: ReadonlySet<unknown> = new Set([undefined, 'best', 'first-passing']);
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
-}
-
-/** Whether each named field of `o` is absent or of its type. */
-function optionalOf(o: Obj, type: 'string' | 'number', keys: readonly string[]): boolean {
-  return keys.every((k) => o[k] === undefined || typeof o[k] === type);
-}
 
 const FEATURE_STRINGS = [
   'run_id',
@@ -87,11 +73,25 @@ function isAttempt(v: unknown): boolean {
   return isStrings(v.files) && isObj(v.measured) && optionalOf(v, 'string', ATTEMPT_STRINGS);
 }
 
+const COLLISION_KINDS: ReadonlySet<unknown> = new Set(['overlap', 'conflict', 'owned']);
+
+/** A collision a feature is in, which `status` names with its paths. */
+function isCollision(v: unknown): boolean {
+  if (!isObj(v) || typeof v.with !== 'string' || !COLLISION_KINDS.has(v.kind)) return false;
+  return isStrings(v.paths) && typeof v.since === 'string' && typeof v.second === 'boolean';
+}
+
 /** One feature's state, filed under `key`, which must be the id it holds and of the id rule `idOk`. */
 function isFeature(key: string, v: unknown, idOk: (id: string) => boolean): boolean {
   if (!isObj(v) || v.feature_id !== key || !idOk(key) || !STATUSES.has(v.status)) return false;
   if (!isStrings(v.files) || !isStrings(v.escaped) || typeof v.hooks !== 'number') return false;
-  if (!isObj(v.collisions) || !isChecks(v.checks) || !isChecks(v.integration_checks)) return false;
+  if (
+    !isObj(v.collisions) ||
+    !Object.values(v.collisions).every(isCollision) ||
+    !isChecks(v.checks) ||
+    !isChecks(v.integration_checks)
+  )
+    return false;
   if (!optionalOf(v, 'string', FEATURE_STRINGS) || !optionalOf(v, 'number', FEATURE_NUMBERS)) return false;
   if (v.exit_code !== undefined && v.exit_code !== null && typeof v.exit_code !== 'number') return false;
   if (v.signal !== undefined && v.signal !== null && typeof v.signal !== 'string') return false;
@@ -105,18 +105,57 @@ function isFeatures(v: unknown, idOk: (id: string) => boolean): boolean {
 
 const isFeatureId = (id: string) => FEATURE_ID_PATTERN.test(id);
 
+/** One merge of the integration: the feature, its outcome and the files and features it names. */
+function isMerge(v: unknown): boolean {
+  if (!isObj(v) || typeof v.feature_id !== 'string' || typeof v.outcome !== 'string') return false;
+  if (!isStrings(v.files) || !isStrings(v.with) || typeof v.ts !== 'string') return false;
+  return (
+    optionalOf(v, 'string', ['reason', 'commit', 'resolved', 'base_lacks_cut']) &&
+    optionalOf(v, 'number', ['duration_ms'])
+  );
+}
+
+/** One test after a merge. */
+function isTest(v: unknown): boolean {
+  if (!isObj(v) || typeof v.after_feature !== 'string' || typeof v.passed !== 'boolean') return false;
+  if (v.exit_code !== null && typeof v.exit_code !== 'number') return false;
+  return typeof v.ts === 'string' && optionalOf(v, 'string', ['left']);
+}
+
 function isIntegration(v: unknown): boolean {
-  return isObj(v) && isStrings(v.order) && Array.isArray(v.merges) && Array.isArray(v.tests);
+  if (!isObj(v) || !isStrings(v.order)) return false;
+  return (
+    Array.isArray(v.merges) && v.merges.every(isMerge) && Array.isArray(v.tests) && v.tests.every(isTest)
+  );
+}
+
+/** A named phase with its start and end. */
+function isPhase(v: unknown): boolean {
+  return isObj(v) && typeof v.name === 'string' && optionalOf(v, 'string', ['started_at', 'ended_at']);
+}
+
+/** A run's queue: absent, or its URL and git hub. */
+function isQueue(q: unknown): boolean {
+  return q === undefined || (isObj(q) && typeof q.url === 'string' && typeof q.hub === 'string');
+}
+
+/** A run that started and has not ended: its id, orchestrator pid and start, its queue when queued. */
+function isOpenRun(v: unknown): boolean {
+  if (!isObj(v) || typeof v.run_id !== 'string' || typeof v.pid !== 'number') return false;
+  return typeof v.started_at === 'string' && isQueue(v.queue);
 }
 
 /** The fold state's top level: its ids, its features and what the views read of the rest. */
 function isState(v: unknown): boolean {
-  if (!isObj(v) || typeof v.events !== 'number' || !Array.isArray(v.phases)) return false;
+  if (!isObj(v) || typeof v.events !== 'number') return false;
+  if (!Array.isArray(v.phases) || !v.phases.every(isPhase)) return false;
   if (!isStrings(v.run_feature_ids) || !v.run_feature_ids.every(isFeatureId)) return false;
   if (!isFeatures(v.features, isFeatureId) || !isIntegration(v.integration)) return false;
   if (v.attempt_units !== undefined && !isFeatures(v.attempt_units, isUnitId)) return false;
   if (v.escaped_unknown !== undefined && !isStrings(v.escaped_unknown)) return false;
-  if (v.open_runs !== undefined && !Array.isArray(v.open_runs)) return false;
+  if (v.open_runs !== undefined && !(Array.isArray(v.open_runs) && v.open_runs.every(isOpenRun)))
+    return false;
+  if (!isQueue(v.run_queue)) return false;
   return optionalOf(v, 'string', ['run_id', 'run_started_at', 'run_ended_at', 'base', 'base_commit']);
 }
 

@@ -71,6 +71,39 @@ describe('adversarial: a poisoned status cache is ignored and the log folded aga
     expect(res.stdout).toMatch(/feature-001-a\s+running/);
   });
 
+  it.each<[string, (snap: FoldSnapshot) => void, string[][]]>([
+    [
+      'open_runs: [null]',
+      (snap) => Object.assign(snap.state, { open_runs: [null] }),
+      [['status'], ['status', '--json'], ['verify', 'feature-001-a'], ['integrate', '--predict-only']],
+    ],
+    [
+      'a collision of 5',
+      (snap) => Object.assign(snap.state.features['feature-001-a'] ?? {}, { collisions: { x: 5 } }),
+      [['status']],
+    ],
+    [
+      'phases: [null]',
+      (snap) => Object.assign(snap.state, { phases: [null] }),
+      [['phase', 'start', 'planning']],
+    ],
+    [
+      'merges: [null]',
+      (snap) => Object.assign(snap.state.integration, { merges: [null], tests: [{ passed: 'yes' }] }),
+      [['status'], ['status', '--json']],
+    ],
+  ])('does not crash on a snapshot with %s: it is ignored', async (_what, forge, commands) => {
+    const { r, cache } = await statusRepo();
+    poison<FoldSnapshot>(cache('status-fold.json'), forge);
+    for (const args of commands) {
+      const res = await runBaton(args, { cwd: r.root });
+      expect(res.stderr, args.join(' ')).not.toMatch(/internal error|\n\s+at /);
+    }
+    const res = await runBaton(['status'], { cwd: r.root });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/feature-001-a\s+running/);
+  });
+
   it('lists no feature of a forged id from the plan cache', async () => {
     const { r, cache } = await statusRepo();
     poison<{ ids: string[] }>(cache('status-plan.json'), (plan) => {
@@ -110,6 +143,20 @@ describe.runIf(built)('adversarial: caches and locks under .baton/ are regular f
     const res = runBin(['status'], { cwd: r.root, timeoutMs: 20_000 });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/feature-001-a\s+running/);
+  });
+
+  it.each([
+    ['a FIFO', 'lint', fifo],
+    ['a FIFO', 'plan', fifo],
+    ['a FIFO', 'couple', fifo],
+    ['a symlink to /dev/zero', 'plan', toZero],
+  ])('the history cache: %s at .baton/cache/history.txt never blocks %s', (_what, command, make) => {
+    const r = hostileRepo({ 'feature-001-a': 'true' });
+    cleanups.push(() => r.cleanup());
+    mkdirSync(join(r.root, '.baton', 'cache'), { recursive: true });
+    make(join(r.root, '.baton', 'cache', 'history.txt'));
+    const res = runBin([command], { cwd: r.root, timeoutMs: 20_000 });
+    expect(res.code, res.stderr).toBe(0);
   });
 
   it.each([['run.lock'], ['integrate.lock']])('clean does not hang on a FIFO at .baton/%s', (lock) => {

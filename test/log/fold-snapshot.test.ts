@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foldEvents } from '../../src/log/fold.js';
 import { foldCachePath, foldLogCached } from '../../src/log/fold-cache.js';
+import { FOLD_SNAPSHOT_VERSION } from '../../src/log/fold-snapshot.js';
 import { readLog } from '../../src/log/read.js';
+import { isFoldSnapshot } from '../../src/log/snapshot-shape.js';
 import { LogTailer } from '../../src/log/tail.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -93,5 +95,56 @@ describe('the log tailer (`status --watch`, the dashboard) on a log edited in pl
     expect(restored.reset).toBe(true);
     expect(restored.problems).toEqual([]);
     expect(restored.events).toHaveLength(3);
+  });
+});
+
+describe('the shape check passes every snapshot Baton writes', () => {
+  it('a log with an open queued run, phases, a collision and an integration (merges, tests)', () => {
+    const repo = makeRepo();
+    repos.push(repo);
+    const log = logIn(repo);
+    const ts = '2024-01-01T00:00:00.000Z';
+    const events = [
+      {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: ['fa', 'fb'],
+        concurrency: 2,
+        base: 'main',
+        base_commit: 'c0',
+        mode: 'contract-first',
+        pid: 1,
+        queue: { url: 'redis://h', hub: '/hub' },
+      },
+      { type: 'phase.started', phase: 'planning' },
+      { type: 'phase.ended', phase: 'planning' },
+      { feature_id: 'fa', status: 'running' },
+      { feature_id: 'fb', status: 'running' },
+      {
+        type: 'collision.detected',
+        collision_id: 'fa+fb',
+        features: ['fa', 'fb'],
+        kind: 'overlap',
+        paths: ['x.ts'],
+        second: 'fb',
+      },
+      { type: 'integration.started', branch: 'baton/integration', worktree: '/w', order: ['fa', 'fb'] },
+      { type: 'merge.clean', feature_id: 'fa', commit: 'c1', duration_ms: 1 },
+      { type: 'integration.tested', after_feature: 'fa', passed: false, exit_code: null, duration_ms: 1 },
+      { type: 'merge.conflict', feature_id: 'fb', files: ['x.ts'], with: ['fa'], duration_ms: 1 },
+      { type: 'merge.skipped', feature_id: 'fb', reason: 'conflict' },
+      { type: 'integration.tested', after_feature: 'fb', passed: true, exit_code: 0, duration_ms: 1 },
+    ];
+    writeFileSync(log, events.map((e) => `${JSON.stringify({ v: 1, ts, ...e })}\n`).join(''));
+    const first = foldLogCached(log);
+    expect(first.problems).toEqual([]);
+    const { state } = first;
+    expect(state.open_runs).toHaveLength(1);
+    expect(state.phases).toHaveLength(1);
+    expect(Object.keys(state.features.fa?.collisions ?? {})).toEqual(['fa+fb']);
+    expect(state.integration.merges).toHaveLength(3);
+    expect(state.integration.tests).toHaveLength(2);
+    const snap: unknown = JSON.parse(readFileSync(foldCachePath(log), 'utf8'));
+    expect(isFoldSnapshot(snap, FOLD_SNAPSHOT_VERSION)).toBe(true);
   });
 });

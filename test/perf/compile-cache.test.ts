@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -39,6 +40,9 @@ function baton(t: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BATON_BIN, ...args], {
     cwd: t,
     encoding: 'utf8',
+    // A start blocked in open() on a FIFO runs no signal handler: killed, it fails the test instead of hanging it.
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
     env: { ...process.env, TMPDIR: t, NODE_DISABLE_COMPILE_CACHE: '', BATON_UNBUNDLED: '', ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -90,6 +94,27 @@ describe('the compile cache', () => {
     expect(again.stdout).toBe(first.stdout);
     expect(entries(t, '_').get(main)?.toString()).not.toBe('not V8 code at all');
   });
+
+  it.runIf(OURS).each([
+    ['a FIFO', (p: string) => spawnSync('mkfifo', [p])],
+    ['a symlink to /dev/zero', (p: string) => symlinkSync('/dev/zero', p)],
+  ])(
+    'takes an entry that is %s for none: the command starts at once and the entry is written again',
+    (_what, make) => {
+      const t = tmp();
+      const first = baton(t, ['--help']);
+      const dir = commandDir(t, '_');
+      const names = [...entries(t, '_').keys()];
+      for (const name of names) {
+        rmSync(join(dir, name));
+        make(join(dir, name));
+      }
+      const again = baton(t, ['--help']);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toBe(first.stdout);
+      for (const name of names) expect(lstatSync(join(dir, name)).isFile()).toBe(true);
+    },
+  );
 
   it.runIf(OURS)('drops the entries of chunks rebuilt or gone when it stores new ones', () => {
     const t = tmp();
