@@ -1,5 +1,7 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
-import { type GitOutput, gitRaw } from '../git/git.js';
+import { type GitOutput, git, gitRaw } from '../git/git.js';
 import { gitSequence } from '../git/sequence.js';
 import { escapeControl } from '../text/escape.js';
 import type { CheckVerdict } from './judge.js';
@@ -83,22 +85,40 @@ export function parseHiddenEntries(out: string): string[] {
 }
 
 const STATUS_ARGS = ['status', '--porcelain=v2', '-z', '--branch', '--no-ahead-behind', '--no-renames'];
-const HIDDEN_ARGS = ['ls-files', '-v', '-z'];
+/** The `git ls-files` arguments `parseHiddenFlags` reads. */
+export const HIDDEN_ARGS: readonly string[] = ['ls-files', '-v', '-z'];
+
+/** Whether the worktree at `cwd` has sparse checkout on: it sets the skip-worktree bits itself. */
+async function sparseCheckoutOn(cwd: string): Promise<boolean> {
+  return (await gitRaw(cwd, ['config', '--type=bool', 'core.sparseCheckout'])).stdout.trim() === 'true';
+}
+
+/**
+ * The entries of `listed` (`HIDDEN_ARGS`' output in `cwd`) that can hide a change from git status: all
+ * but, in a worktree with sparse checkout on, a skip-worktree entry with nothing on disk, which is
+ * sparse checkout leaving the file out (no copy for a test to run or a merge to carry). Git is asked
+ * about sparse checkout only when such an entry is there.
+ */
+export async function hidingEntries(cwd: string, listed: string): Promise<HiddenEntry[]> {
+  const hidden = parseHiddenFlags(listed);
+  const absent = (e: HiddenEntry) =>
+    e.flag === 'skip-worktree' && lstatSync(join(cwd, e.path), { throwIfNoEntry: false }) === undefined;
+  if (!hidden.some(absent) || !(await sparseCheckoutOn(cwd))) return hidden;
+  return hidden.filter((e) => !absent(e));
+}
 
 /** HEAD, the changed tracked files, untracked files and hidden index entries of a worktree, before the checks. */
 export async function probeCheckout(cwd: string): Promise<CheckoutState> {
   const [status, listed] = await Promise.all([
     gitRaw(cwd, [...STATUS_ARGS, '--untracked-files=normal']),
-    gitRaw(cwd, HIDDEN_ARGS),
+    gitRaw(cwd, [...HIDDEN_ARGS]),
   ]);
   if (status.exitCode !== 0 || listed.exitCode !== 0) {
     return { changed: [], untracked: false, hidden: [], failed: (status.stderr || listed.stderr).trim() };
   }
   const hidden = parseHiddenEntries(listed.stdout);
   // Sparse checkout sets the skip-worktree bits again at every checkout: clearing them would not last.
-  const sparse =
-    hidden.length > 0 &&
-    (await gitRaw(cwd, ['config', '--type=bool', 'core.sparseCheckout'])).stdout.trim() === 'true';
+  const sparse = hidden.length > 0 && (await sparseCheckoutOn(cwd));
   return { ...parseStatusV2(status.stdout), hidden, ...(sparse ? { sparse } : {}) };
 }
 
@@ -161,7 +181,7 @@ export function hiddenEntriesVerdict(
     : 'skip-worktree or assume-unchanged';
   const fix = state.sparse
     ? `turn it off with \`git -C ${printableArg(cwd)} sparse-checkout disable\``
-    : 'clear with `git update-index --no-skip-worktree --no-assume-unchanged -- <paths>`';
+    : `clear with ${unhideWords('<paths>')}`;
   return {
     outcome: 'failed',
     message:
@@ -209,13 +229,35 @@ export async function keepCheckout(
 }
 
 /** Up to five hidden entries, escaped, each with its flag, and how many more (pure). */
-function nameHidden(hidden: readonly HiddenEntry[]): string {
+export function nameHidden(hidden: readonly HiddenEntry[]): string {
   const shown = hidden.slice(0, 5).map((e) => `${escapeControl(e.path)} (${e.flag})`);
   return hidden.length > 5 ? `${shown.join(', ')} and ${hidden.length - 5} more` : shown.join(', ');
 }
 
-/** The command that clears the flags of `hidden` in `cwd`, naming the paths when they are few (pure). */
-function unhideCommand(cwd: string, hidden: readonly HiddenEntry[]): string {
+/**
+ * The commands that clear both flags of `paths` (pure): two, since `git update-index` given both
+ * `--no-assume-unchanged` and `--no-skip-worktree` clears only the first (git 2.39).
+ */
+function unhideWords(paths: string, cwd?: string): string {
+  const git = cwd === undefined ? 'git' : `git -C ${printableArg(cwd)}`;
+  return `\`${git} update-index --no-skip-worktree -- ${paths}\` and \`${git} update-index --no-assume-unchanged -- ${paths}\``;
+}
+
+/** The commands that clear the flags of `hidden` in `cwd`, naming the paths when they are few (pure). */
+export function unhideCommand(cwd: string, hidden: readonly HiddenEntry[]): string {
   const paths = hidden.length <= 5 ? hidden.map((e) => printableArg(e.path)).join(' ') : '<paths>';
-  return `clear the flags with \`git -C ${printableArg(cwd)} update-index --no-skip-worktree --no-assume-unchanged -- ${paths}\``;
+  return `clear the flags with ${unhideWords(paths, cwd)}`;
+}
+
+/**
+ * Clears the skip-worktree and assume-unchanged flags of `paths` in `cwd` and checks their files out
+ * of the index, so what is on disk is the index again. Only for a worktree that is Baton's own.
+ */
+export async function unhideAndRestore(cwd: string, paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const list = paths.map((p) => `${p}\0`).join('');
+  // One flag a call: given both, `update-index` clears only one of them.
+  await git(cwd, ['update-index', '--no-skip-worktree', '-z', '--stdin'], list);
+  await git(cwd, ['update-index', '--no-assume-unchanged', '-z', '--stdin'], list);
+  await git(cwd, ['--literal-pathspecs', 'checkout', '--pathspec-from-file=-', '--pathspec-file-nul'], list);
 }

@@ -36,7 +36,7 @@ import { recordDiscarded, recordLeftOut } from './start-records.js';
 import { applyRecheck, recheck } from './still-passing.js';
 import { testAfter } from './test-after.js';
 import type { ContinueIntegrationOptions, IntegrationResult, StartIntegrationOptions } from './types.js';
-import { assertNoUncommittedChanges, prepareIntegrationWorktree } from './worktree.js';
+import { assertNoUncommittedChanges, prepareIntegrationWorktree, unhiddenNote } from './worktree.js';
 
 export { orderForIntegration } from '../graph/integration-order.js';
 export type {
@@ -79,6 +79,7 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   });
   session.worktree = wt.path;
   if (wt.backup) session.backup = wt.backup;
+  if (wt.unhidden) session.notes.push(unhiddenNote(wt.unhidden));
   if (o.fresh) await recordDiscarded(session, o);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {

@@ -3,6 +3,7 @@
  * conflict to the resolver (an agent) and accepting its work only when nothing is left unresolved.
  */
 import { printableArg } from '../agents/shell-words.js';
+import { unhideCommand } from '../checks/checkout-probe.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor } from '../git/git.js';
@@ -378,12 +379,15 @@ export async function resolveByAgent(
   if (wrong !== undefined) return refuse([...report.files], `${wrong.message}. ${wrong.hint}`);
   // Left after the merge's commit, and untracked files it made: no merge holds them, but the tests
   // and the criteria after it would see them.
-  const leftovers = [...(await worktreeChanges(wt)).tracked, ...traces.untracked];
+  // A file it hid from git status (skip-worktree, assume-unchanged) counts: the tests would run its copy.
+  const after = await worktreeChanges(wt);
+  const leftovers = [...after.tracked, ...after.hidden.map((e) => e.path), ...traces.untracked];
   if (leftovers.length > 0) {
     const at = printableArg(wt);
+    const unhide = after.hidden.length > 0 ? `${unhideCommand(wt, after.hidden)}, then ` : '';
     return refuse(
       leftovers,
-      `it left changes in ${wt} outside the merge: ${somePaths(leftovers)}; look at them, discard them (git -C ${at} checkout -- ., and git -C ${at} clean -f -- <file> for a file it made), then run \`${continueCommandOf(session)}\``,
+      `it left changes in ${wt} outside the merge: ${somePaths(leftovers)}; look at them, discard them (${unhide}git -C ${at} checkout -- ., and git -C ${at} clean -f -- <file> for a file it made), then run \`${continueCommandOf(session)}\``,
     );
   }
   recordMerged(session, id, commit, now(session) - t0, 'by-agent');

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { printableArg } from '../agents/shell-words.js';
+import { nameHidden, unhideCommand } from '../checks/checkout-probe.js';
 import { leftRunningNote } from '../checks/judge.js';
 import { featureBranch } from '../git/refs.js';
 import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
@@ -68,19 +69,23 @@ function untrackedInTheWay(
 
 /**
  * What `runner` left that it must not: uncommitted changes to tracked files (the next merge would fail
- * on them or carry them along), the integration branch moved off the merge Baton made (a commit
+ * on them or carry them along), index entries it marked skip-worktree or assume-unchanged (a file
+ * rewritten behind one is a change `git status` does not show), the integration branch moved off the merge Baton made (a commit
  * `--into` would promote unchecked, a reset that drops a merge), or untracked files where a merge
  * still to come puts its own (git would refuse it). Undefined when none.
  */
 export async function leftBehind(session: Session, runner: Runner): Promise<LeftBehind | undefined> {
   const moved = await tipMoved(session);
-  const { tracked: dirty, untracked } = await worktreeChanges(session.worktree);
+  const { tracked: dirty, untracked, hidden } = await worktreeChanges(session.worktree);
   const inTheWay = untrackedInTheWay(session, untracked);
-  if (!moved && dirty.length === 0 && inTheWay.paths.length === 0) return undefined;
+  if (!moved && dirty.length === 0 && hidden.length === 0 && inTheWay.paths.length === 0) return undefined;
   const merges = inTheWay.features.map(featureBranch).join(', ');
   const reasons = [
     moved ? `${runner.name} moved the integration branch: ${tipMovedWords(session, moved)}` : '',
     dirty.length > 0 ? `${runner.name} left changes to tracked files in: ${somePaths(dirty)}` : '',
+    hidden.length > 0
+      ? `${runner.name} left index entries that hide files from git status (their copies on disk may not be the merge): ${nameHidden(hidden)}`
+      : '',
     inTheWay.paths.length > 0
       ? `${runner.name} left untracked files that merging ${merges} would overwrite: ${somePaths(inTheWay.paths)}`
       : '',
@@ -88,7 +93,8 @@ export async function leftBehind(session: Session, runner: Runner): Promise<Left
   const wt = printableArg(session.worktree);
   const back = moved?.recorded ?? tipBefore(session) ?? 'HEAD';
   const ways = [
-    moved || dirty.length > 0 ? putBack(session.worktree, back) : '',
+    hidden.length > 0 ? unhideCommand(session.worktree, hidden) : '',
+    moved || dirty.length > 0 || hidden.length > 0 ? putBack(session.worktree, back) : '',
     inTheWay.paths.length > 0
       ? `remove the untracked files (git -C ${wt} clean -f -- ${inTheWay.paths.map(printableArg).join(' ')})`
       : '',

@@ -1,12 +1,21 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
+import {
+  HIDDEN_ARGS,
+  type HiddenEntry,
+  hidingEntries,
+  nameHidden,
+  unhideAndRestore,
+  unhideCommand,
+} from '../checks/checkout-probe.js';
 import { UserError } from '../errors.js';
 import { makeFullCheckout } from '../git/full-checkout.js';
 import { addWorktree, branchExists, git, isAncestor } from '../git/git.js';
 import { addWorktreeForBranch, commitsOnlyOn, mergeInProgress } from '../git/merge.js';
 import { INTEGRATION_BACKUP_PREFIX } from '../git/refs.js';
-import { statusEntries } from '../git/status.js';
+import { gitSequence } from '../git/sequence.js';
+import { parsePorcelainStatus, STATUS_ARGS } from '../git/status.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { escapeControl } from '../text/escape.js';
 import { TEST_FROM_LOG } from './continue-command.js';
@@ -19,6 +28,8 @@ export interface IntegrationWorktree {
   created: boolean;
   /** Where an earlier result was kept when `--fresh` started over. */
   backup?: string;
+  /** Files an earlier test or criterion hid behind index flags, put back before the reset (`clearHiddenEntries`). */
+  unhidden?: string[];
 }
 
 /** Options of `prepareIntegrationWorktree`. */
@@ -121,13 +132,16 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
     created = true;
   }
 
-  await assertIdle(path, options);
-
   const tip = await git(root, ['rev-parse', `refs/heads/${branch}`]);
-  if (await isAncestor(root, tip, base)) {
+  const beyondBase = !(await isAncestor(root, tip, base));
+  // Moved back to the base (no result beyond it, or `--fresh`): a test's hidden files go too.
+  const cleared = await assertIdle(path, options, !beyondBase || options.fresh);
+  const unhidden = cleared.length > 0 ? { unhidden: cleared } : {};
+
+  if (!beyondBase) {
     // Nothing beyond the base: moving it to the base loses nothing.
     if (tip !== base) await git(path, ['reset', '--keep', '--quiet', base]);
-    return { path, created };
+    return { path, created, ...unhidden };
   }
   if (!options.fresh) {
     const offer = options.continueCommand();
@@ -140,14 +154,19 @@ export async function prepareIntegrationWorktree(options: PrepareOptions): Promi
   }
   const backup = await keepEarlierResult(options, tip, path);
   await git(path, ['reset', '--keep', '--quiet', base]);
-  return { path, created, backup };
+  return { path, created, backup, ...unhidden };
 }
 
-/** Refuses when the integration worktree is mid-merge or has uncommitted changes to tracked files. */
+/**
+ * Refuses when the integration worktree is mid-merge or has uncommitted changes to tracked files;
+ * when it is `toBeReset`, the files a test or criterion hid behind index flags are put back first
+ * (their paths returned).
+ */
 async function assertIdle(
   path: string,
   options: Pick<PrepareOptions, 'continueCommand' | 'freshCommand'>,
-): Promise<void> {
+  toBeReset: boolean,
+): Promise<string[]> {
   if (await mergeInProgress(path)) {
     const next = options.continueCommand() ?? { command: 'baton integrate --continue' };
     const fresh = offered(next.fresh ?? { command: options.freshCommand });
@@ -159,27 +178,41 @@ async function assertIdle(
       },
     );
   }
+  const cleared = toBeReset ? await clearHiddenEntries(path) : [];
   await assertNoUncommittedChanges(path);
+  return cleared;
 }
 
 /**
- * The paths of tracked files changed and not committed in the integration worktree (staged or not):
- * what a merge would carry along or refuse to overwrite. Untracked files are not counted.
+ * What is not committed in a worktree: changed tracked files and untracked files git does not ignore,
+ * each file named (no folder collapsed), and the index entries that hide a file's copy from `git status`
+ * (skip-worktree, assume-unchanged: `hidingEntries`), in one process (`git status`, `git ls-files -v`).
  */
-export async function uncommittedChanges(path: string): Promise<string[]> {
-  return (await worktreeChanges(path)).tracked;
-}
-
-/**
- * What is not committed in a worktree: changed tracked files (`uncommittedChanges`) and untracked
- * files git does not ignore, each file named (no folder collapsed), in one `git status`.
- */
-export async function worktreeChanges(path: string): Promise<{ tracked: string[]; untracked: string[] }> {
-  const entries = await statusEntries(path);
+export async function worktreeChanges(path: string): Promise<WorktreeChanges> {
+  const [status, listed] = await gitSequence(path, [
+    { args: STATUS_ARGS, mayFail: true },
+    { args: HIDDEN_ARGS, mayFail: true },
+  ]);
+  const entries = parsePorcelainStatus(status?.stdout ?? '');
   return {
     tracked: entries.filter((e) => e.code !== '??').map((e) => e.path),
     untracked: entries.filter((e) => e.code === '??').map((e) => e.path),
+    hidden: listed?.exitCode === 0 ? await hidingEntries(path, listed.stdout) : [],
   };
+}
+
+/** A worktree's uncommitted work, by kind (`worktreeChanges`). */
+export interface WorktreeChanges {
+  tracked: string[];
+  untracked: string[];
+  /** Index entries that hide their file's copy on disk from `git status`, with their flags. */
+  hidden: HiddenEntry[];
+}
+
+/** The note that says which hidden files were put back before the integration worktree was reset (pure; escaped when shown). */
+export function unhiddenNote(paths: readonly string[]): string {
+  const more = paths.length > 5 ? ` and ${paths.length - 5} more` : '';
+  return `put back ${paths.slice(0, 5).join(', ')}${more} in the integration worktree: something run there before hid them from git status (skip-worktree or assume-unchanged), so their flags were cleared and the files checked out of the commit again`;
 }
 
 /** `paths` for one line: the first five, control characters escaped. */
@@ -189,19 +222,39 @@ export function somePaths(paths: readonly string[]): string {
 
 /**
  * Refuses to merge on top of uncommitted changes to tracked files in the integration worktree: a merge
- * would fail on them, or carry them into the next merge commit, work no feature made.
+ * would fail on them, or carry them into the next merge commit, work no feature made. A file hidden
+ * from `git status` by a skip-worktree or assume-unchanged flag counts: its copy on disk is what the
+ * tests would run.
  */
 export async function assertNoUncommittedChanges(path: string): Promise<void> {
-  const dirty = await uncommittedChanges(path);
-  if (dirty.length > 0) {
-    throw new UserError(
-      'integrate/worktree-dirty',
-      `the integration worktree ${escapeControl(path)} has uncommitted changes: ${somePaths(dirty)}`,
-      {
-        hint: `The integration holds only what Baton merged: look at them (git -C ${printableArg(path)} status) and discard them (git -C ${printableArg(path)} reset --hard), copying first what you need, then run again.`,
-      },
-    );
-  }
+  const { tracked: dirty, hidden } = await worktreeChanges(path);
+  if (dirty.length === 0 && hidden.length === 0) return;
+  const what = [
+    dirty.length > 0 ? `has uncommitted changes: ${somePaths(dirty)}` : '',
+    hidden.length > 0 ? `has index entries that hide files from git status: ${nameHidden(hidden)}` : '',
+  ].filter(Boolean);
+  const unhide = hidden.length > 0 ? `${unhideCommand(path, hidden)}, then ` : '';
+  throw new UserError(
+    'integrate/worktree-dirty',
+    `the integration worktree ${escapeControl(path)} ${what.join('; ')}`,
+    {
+      hint: `The integration holds only what Baton merged: look at them (git -C ${printableArg(path)} status) and discard them (${unhide}git -C ${printableArg(path)} reset --hard), copying first what you need, then run again.`,
+    },
+  );
+}
+
+/**
+ * Before Baton moves its integration worktree back to the base: the skip-worktree and assume-unchanged
+ * flags a test command or criterion set there (`hidingEntries`) are cleared and their files checked out
+ * of the index, since `reset --keep` keeps both and every later integration's criteria would be refused
+ * (`checks/hidden-index-entries`). Only in the worktree proven Baton's; sparse checkout's own entries
+ * are left. The paths it put back.
+ */
+async function clearHiddenEntries(path: string): Promise<string[]> {
+  const { hidden } = await worktreeChanges(path);
+  const paths = hidden.map((e) => e.path);
+  await unhideAndRestore(path, paths);
+  return paths;
 }
 
 /**

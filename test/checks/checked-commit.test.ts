@@ -82,7 +82,7 @@ describe('the checked content is the commit', () => {
           ),
         );
         expect(f.message).toContain(
-          `git -C ${cwd} update-index --no-skip-worktree --no-assume-unchanged -- test/a.sh\`, then restore with \`git checkout -- .\``,
+          `git -C ${cwd} update-index --no-skip-worktree -- test/a.sh\` and \`git -C ${cwd} update-index --no-assume-unchanged -- test/a.sh\`, then restore with \`git checkout -- .\``,
         );
       }
     },
