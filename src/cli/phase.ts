@@ -29,8 +29,8 @@ async function readPhases(
   ctx: CliContext,
 ): Promise<{ logPath: string; all: PhaseRecord[]; open: PhaseRecord[] }> {
   const logPath = logPathFor(await findMainWorktree(ctx.cwd));
-  // Phases span runs, so the whole fold is needed: from the status snapshot, reading only appended bytes.
-  const all = foldLogCached(logPath).state.phases;
+  // Phases span runs, so the whole fold is needed, from the log itself (the status snapshot decides nothing).
+  const all = foldLogCached(logPath, 'decide').state.phases;
   const open = all.filter((p) => p.started_at !== undefined && p.ended_at === undefined);
   return { logPath, all, open };
 }

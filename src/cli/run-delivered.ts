@@ -16,7 +16,7 @@ export async function leaveOutDelivered(
   ids: readonly string[],
   flagBase: string | undefined,
 ): Promise<readonly string[] | undefined> {
-  const { state } = foldLogCached(project.logPath);
+  const { state } = foldLogCached(project.logPath, 'decide');
   const base = runBase(flagBase, project.config);
   const delivered = await deliveredFeatures(project.root, state.features, ids, base);
   if (delivered.size === 0) return ids;

@@ -104,7 +104,7 @@ async function foldOnce(logPath: string): Promise<ProblemTally & { state: BatonS
   if (snap !== undefined && snap.logSize === snap.offset) return snap;
   const { foldLogCached } = await import('../log/fold-cache.js');
   // The snapshot as checked above: checking it again would hash the log's prefix twice.
-  return foldLogCached(logPath, foldCachePath(logPath), { snap });
+  return foldLogCached(logPath, 'show', foldCachePath(logPath), { snap });
 }
 
 /** ` · 1m 05s elapsed` since the run started, for the watched view's ticking header. */

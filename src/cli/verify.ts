@@ -135,7 +135,7 @@ function warnUncommitted(
   byId: ReadonlyMap<string, VerifyTarget>,
   p: Palette,
 ): void {
-  const { state } = foldLogCached(project.logPath);
+  const { state } = foldLogCached(project.logPath, 'decide');
   for (const r of reports) {
     const u = uncommittedChecks(featureAt(state, r.feature_id));
     if (u === undefined) continue;
@@ -234,7 +234,7 @@ async function verifyLocked(
   flags: VerifyOptions,
 ): Promise<void> {
   // The whole fold (worktrees and the integration branch span runs), from the status snapshot.
-  const { state } = foldLogCached(project.logPath);
+  const { state } = foldLogCached(project.logPath, 'decide');
   const { targets, skipped, checkedOut } = await resolveVerifyTargets({
     root: project.root,
     config: project.config,

@@ -40,7 +40,7 @@ export async function chooseForIntegration(q: {
   const withBranch = q.selected.filter((id) => tipOf(id) !== undefined);
   const deps = outsideDependencies(q.plan, withBranch);
   // Statuses span runs (a feature finished two runs ago still merges): each one is read back to where
-  // it last started over, or taken from the status snapshot when that reads less.
+  // it last started over (never from the status snapshot, which an agent can rewrite).
   // Selected features without a branch whose work the base already holds (integrated, then removed by
   // `baton clean`) are done with, not "not run": the rule is the dependencies' (`dependenciesInBase`).
   const withoutBranch = q.selected.filter((id) => tipOf(id) === undefined);

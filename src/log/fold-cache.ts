@@ -32,13 +32,22 @@ const HASH_AHEAD_FROM = 8 * 1024 * 1024;
 export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot } from './fold-snapshot.js';
 
 /**
- * Folds the log, starting from the snapshot when it matches, and writes a new snapshot at the last
- * complete line; an unterminated last line is folded into the result but not into the snapshot
+ * Who takes the fold: a command that only shows it (`status`) may start from the snapshot; one that
+ * decides on it (`run`, `verify`, `integrate`, `phase`…) folds the log from its start. Any agent can
+ * write the snapshot, and its mark only proves the log's bytes, not the state beside them (the rule
+ * `loadProject`'s `ContractsUse` keeps for the contracts' cache).
+ */
+export type SnapshotUse = 'decide' | 'show';
+
+/**
+ * Folds the log, starting from the snapshot when it matches and `use` is `show`, and writes a new
+ * snapshot at the last complete line; an unterminated last line is folded into the result but not into the snapshot
  * (its writer may still be finishing it). The whole log's problem lines are counted, the first
  * `PROBLEMS_KEPT` kept (the snapshot keeps no more).
  */
 export function foldLogCached(
   logPath: string,
+  use: SnapshotUse,
   cachePath = foldCachePath(logPath),
   /** The snapshot as the caller already loaded it (`loadFoldSnapshot`), so it is not read twice. */
   loaded?: { snap: ReturnType<typeof loadFoldSnapshot> },
@@ -49,7 +58,9 @@ export function foldLogCached(
   } catch {
     return { state: initialState(), ...emptyTally(), fromOffset: 0 };
   }
-  const snap = loaded ? loaded.snap : loadFoldSnapshot(logPath, cachePath);
+  const held = loaded ? loaded.snap : loadFoldSnapshot(logPath, cachePath);
+  // A deciding fold takes only the snapshot's mark, checked against the log's bytes, for the next one.
+  const snap = use === 'show' ? held : undefined;
   const state = snap ? snap.state : initialState();
   const tally = snap ? copyTally(snap) : emptyTally();
   const from = snap ? { offset: snap.offset, line: snap.line } : { offset: 0, line: 0 };
@@ -58,13 +69,13 @@ export function foldLogCached(
     problem: (p: LogProblem) => tallyProblem(tally, p),
   };
   // A first read of a large log hashes it (for the next read's check) on another thread meanwhile.
-  const ahead = !snap && s.size >= HASH_AHEAD_FROM ? hashAheadOrNot(logPath, s.size) : undefined;
+  const ahead = !held && s.size >= HASH_AHEAD_FROM ? hashAheadOrNot(logPath, s.size) : undefined;
   const end = streamLog(logPath, from, {}, sink);
   const known = ahead?.take(end.endOffset);
   const next: FoldSnapshot = {
     version: FOLD_SNAPSHOT_VERSION,
     ino: s.ino,
-    ...markPrefix(logPath, end.endOffset, s, snap?.prefix ?? new PrefixHash(logPath), snap, known),
+    ...markPrefix(logPath, end.endOffset, s, held?.prefix ?? new PrefixHash(logPath), held, known),
     line: end.endLine,
     state,
     ...tally,

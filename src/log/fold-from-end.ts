@@ -2,14 +2,13 @@
  * The state of chosen features folded from the log's end: the log is read backwards to where each
  * of them last started over (`featuresStartedOver`) and to the last `run.started`, then folded
  * forward from the earliest of those. Its cost is those features' latest runs, not the history:
- * `integrate` takes each feature's status this way on a log with no usable snapshot.
+ * `integrate` takes each feature's status this way, never from the status snapshot (which any agent
+ * can write: `SnapshotUse` in fold-cache.ts).
  */
 import { statSync } from 'node:fs';
 import { eventOfLine, linesBackward } from './backward.js';
 import { applyEvent, type BatonState, initialState } from './fold.js';
-import { foldLogCached } from './fold-cache.js';
 import { featuresStartedOver } from './fold-run-start.js';
-import { foldCachePath, loadFoldSnapshot } from './fold-snapshot.js';
 import { streamLog } from './read.js';
 
 /** A fold of the log's tail that is exact for the features it was asked for. */
@@ -82,15 +81,11 @@ export function foldFeaturesFromEnd(
 }
 
 /**
- * The state `ids` have in the whole fold, read the cheaper way: from the status snapshot in
- * `.baton/cache/` when what was appended since it is less than the backward search would read,
- * else from the log's end. Exact for `ids` and the last run's id only (see `TailFold`).
+ * The state `ids` have in the whole fold, read from the log's end (exact for `ids` and the last
+ * run's id only, see `TailFold`). For the commands that decide on it: the status snapshot is not
+ * read, as an agent could have rewritten its state under a mark that still holds.
  */
 export function foldForFeatures(logPath: string, ids: readonly string[]): BatonState {
-  const snap = loadFoldSnapshot(logPath);
-  const appended = snap === undefined ? Number.POSITIVE_INFINITY : snap.logSize - snap.offset;
-  return (
-    foldFeaturesFromEnd(logPath, ids, appended)?.state ??
-    foldLogCached(logPath, foldCachePath(logPath), { snap }).state
-  );
+  // No byte budget: the search gives up only at the log's start, so there is always a fold.
+  return (foldFeaturesFromEnd(logPath, ids) as TailFold).state;
 }

@@ -18,7 +18,7 @@ export async function checkUnselectedDependencies(opts: RunOptions): Promise<Rea
   const inBase = new Set<string>();
   if (!opts.waitForDeps) return inBase;
   const selected = new Set(opts.featureIds);
-  const features = foldLogCached(opts.logPath).state.features;
+  const features = foldLogCached(opts.logPath, 'decide').state.features;
   const depsOf = (id: string) => opts.plan.byId.get(id)?.depends_on.features ?? [];
   const base = runBase(opts.base, opts.config);
   const missing: string[] = [];

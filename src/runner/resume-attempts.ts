@@ -30,7 +30,7 @@ export async function interruptedBestOfN(
   earlier: BatonState | undefined,
 ): Promise<Map<string, number> | undefined> {
   if (opts.attempts !== undefined || opts.dryRun) return undefined;
-  const state = earlier ?? foldLogCached(opts.logPath).state;
+  const state = earlier ?? foldLogCached(opts.logPath, 'decide').state;
   const counts = undecidedAttemptCounts(state, opts.featureIds);
   if (opts.resume || counts.size === 0) return counts;
   const branches = await localBranches(opts.root);

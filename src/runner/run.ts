@@ -118,8 +118,8 @@ interface Earlier {
 /** The log before a resumed run, read without changing anything (undefined for a fresh run). */
 function readEarlier(opts: RunOptions): Earlier | undefined {
   if (!opts.resume) return undefined;
-  // Statuses span runs: the whole fold, from the status snapshot (only appended bytes are read).
-  const folded = foldLogCached(opts.logPath).state;
+  // Statuses span runs: the whole fold, from the log's start (the status snapshot decides nothing).
+  const folded = foldLogCached(opts.logPath, 'decide').state;
   const previous = new Map(Object.values(folded.features).map((f) => [f.feature_id, f.status]));
   const attempts = new Map(
     Object.values(folded.features).flatMap((f) => (f.attempts ? [[f.feature_id, f.attempts] as const] : [])),
@@ -171,7 +171,7 @@ function withRestart(
 ): RunOptions {
   if (!opts.restart?.length) return opts;
   // Without --resume too: a feature complete in an earlier run is refused for that, not sent to a resume.
-  const features = (earlier?.folded ?? foldLogCached(opts.logPath).state).features;
+  const features = (earlier?.folded ?? foldLogCached(opts.logPath, 'decide').state).features;
   const restart = restartUnits({
     resume: Boolean(opts.resume),
     restart: opts.restart,

@@ -125,20 +125,25 @@ describe('foldFeaturesFromEnd', () => {
     expect(foldFeaturesFromEnd(path, ['f-c'], 1024 * 1024)).toBeUndefined();
   });
 
-  it('takes the status snapshot when it is fresher than the backward search, and the log end otherwise', () => {
+  it('reads from the log end even with a fresh status snapshot, whose state it never takes', () => {
     const lines = [runStarted('run-1', ['f-a'], false), featureStarted('f-a')];
     for (let i = 0; i < 5000; i++)
       lines.push(ev('hook', { feature_id: 'f-a', event: 'turn', detail: `${i}` }));
-    lines.push(ev('feature.ended', { feature_id: 'f-a', status: 'complete' }));
+    lines.push(ev('feature.ended', { feature_id: 'f-a', status: 'failed', reason: 'exit 1' }));
     const path = logOf(lines);
     // No snapshot: read from the end (nothing written to the cache).
-    expect(foldForFeatures(path, ['f-a']).features['f-a']?.status).toBe('complete');
+    expect(foldForFeatures(path, ['f-a']).features['f-a']?.status).toBe('failed');
     expect(existsSync(foldCachePath(path))).toBe(false);
-    // A fresh snapshot: taken as it is (a forged state in it shows that no log byte was folded).
-    foldLogCached(path);
+    // A fresh snapshot an agent rewrote (its mark still holds): `status` shows the forgery, proof it
+    // was read, while the deciding folds keep the log's word.
+    foldLogCached(path, 'show');
     const cache = JSON.parse(readFileSync(foldCachePath(path), 'utf8'));
-    cache.state.features['f-a'].status = 'empty';
+    cache.state.features['f-a'].status = 'complete';
     writeFileSync(foldCachePath(path), JSON.stringify(cache));
-    expect(foldForFeatures(path, ['f-a']).features['f-a']?.status).toBe('empty');
+    expect(foldLogCached(path, 'show').state.features['f-a']?.status).toBe('complete');
+    expect(foldForFeatures(path, ['f-a']).features['f-a']?.status).toBe('failed');
+    expect(foldLogCached(path, 'decide').state.features['f-a']?.status).toBe('failed');
+    // The deciding fold wrote the log's truth back for the next `status`.
+    expect(foldLogCached(path, 'show').state.features['f-a']?.status).toBe('failed');
   });
 });

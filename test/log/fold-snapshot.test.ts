@@ -45,11 +45,11 @@ describe('the fold snapshot on a log edited in place', () => {
     repos.push(repo);
     const log = logIn(repo);
     writeFileSync(log, LONG + line('bbb', 'running'));
-    foldLogCached(log);
+    foldLogCached(log, 'show');
     const { atime, mtime } = statSync(log);
     writeFileSync(log, LONG + line('bbb', 'timeout'));
     utimesSync(log, atime, mtime);
-    const r = foldLogCached(log);
+    const r = foldLogCached(log, 'show');
     expect(r.fromOffset).toBe(0);
     expect(r.state.features.bbb?.status).toBe('timeout');
   });
@@ -61,11 +61,11 @@ describe('the fold snapshot on a log edited in place', () => {
     const backup = `${log}.bak`;
     writeFileSync(backup, LONG + line('bbb', 'complete') + line('ccc-with-a-longer-id', 'failed'));
     writeFileSync(log, LONG + line('bbb', 'running'));
-    foldLogCached(log);
+    foldLogCached(log, 'show');
     const ino = statSync(log).ino;
     copyFileSync(backup, log);
     expect(statSync(log).ino).toBe(ino);
-    const r = foldLogCached(log);
+    const r = foldLogCached(log, 'show');
     expect(r.fromOffset).toBe(0);
     expect(r.problems).toEqual([]);
     expect(r.state).toEqual(fullFold(log));
@@ -136,7 +136,7 @@ describe('the shape check passes every snapshot Baton writes', () => {
       { type: 'integration.tested', after_feature: 'fb', passed: true, exit_code: 0, duration_ms: 1 },
     ];
     writeFileSync(log, events.map((e) => `${JSON.stringify({ v: 1, ts, ...e })}\n`).join(''));
-    const first = foldLogCached(log);
+    const first = foldLogCached(log, 'show');
     expect(first.problems).toEqual([]);
     const { state } = first;
     expect(state.open_runs).toHaveLength(1);

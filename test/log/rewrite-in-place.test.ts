@@ -47,10 +47,10 @@ function editInPlace(log: string): void {
 
 /** Folded once (snapshot written), edited in place, appended to: the next fold starts over and sees the edit. */
 function expectEditNoticed(log: string): void {
-  expect(foldLogCached(log).state.features['feat-a']?.status).toBe('complete');
+  expect(foldLogCached(log, 'show').state.features['feat-a']?.status).toBe('complete');
   editInPlace(log);
   appendFileSync(log, FILLER);
-  const again = foldLogCached(log);
+  const again = foldLogCached(log, 'show');
   expect(again.fromOffset).toBe(0);
   expect(again.state.features['feat-a']?.status).toBe('failed');
 }
@@ -103,12 +103,12 @@ describe('a log edited in place behind what was read', () => {
 
   it('a plain append is read alone, from the snapshot and by the tailer', () => {
     const log = reviewersLog();
-    const first = foldLogCached(log);
+    const first = foldLogCached(log, 'show');
     const tailer = new LogTailer(log);
     tailer.read({ event: () => {}, problem: () => {} });
     const offset = tailer.offset;
     appendFileSync(log, '{"feature_id":"feat-b","status":"running"}\n');
-    const again = foldLogCached(log);
+    const again = foldLogCached(log, 'show');
     expect(again.fromOffset).toBe(offset);
     expect(again.state.features['feat-b']?.status).toBe('running');
     expect(first.fromOffset).toBe(0);

@@ -30,12 +30,12 @@ const snapshot = (log: string) => JSON.parse(readFileSync(foldCachePath(log), 'u
 describe('the status fold snapshot', () => {
   it('reads only the appended bytes after the first read, with the same result as a full fold', () => {
     const { log } = setup();
-    const first = foldLogCached(log);
+    const first = foldLogCached(log, 'show');
     expect(first.fromOffset).toBe(0);
     const size = statSync(log).size;
     expect(snapshot(log).offset).toBe(size);
     appendFileSync(log, line('feature-3-a', 'complete') + line('feature-900-z', 'failed'));
-    const second = foldLogCached(log);
+    const second = foldLogCached(log, 'show');
     expect(second.fromOffset).toBe(size);
     expect(snapshot(log).offset).toBe(statSync(log).size);
     expect(second.state).toEqual(fullFold(log));
@@ -46,24 +46,24 @@ describe('the status fold snapshot', () => {
     const { log } = setup();
     const size = statSync(log).size;
     appendFileSync(log, '{"feature_id":"feature-1-a","status":"complete"}');
-    const r = foldLogCached(log);
+    const r = foldLogCached(log, 'show');
     expect(r.state.features['feature-1-a']?.status).toBe('complete');
     expect(snapshot(log).offset).toBe(size);
   });
 
   it('reads a replaced or truncated-and-rewritten log again from its start', () => {
     const { log } = setup();
-    foldLogCached(log);
+    foldLogCached(log, 'show');
     // Replaced: a new file (new inode) renamed over the log, longer than the snapshot.
     const other = `${log}.new`;
     writeFileSync(other, Array.from({ length: 300 }, (_, i) => line(`feature-${i}-b`, 'complete')).join(''));
     renameSync(other, log);
-    const replaced = foldLogCached(log);
+    const replaced = foldLogCached(log, 'show');
     expect(replaced.fromOffset).toBe(0);
     expect(replaced.state).toEqual(fullFold(log));
     // Rewritten in place (same inode), longer than before but with other first bytes.
     writeFileSync(log, Array.from({ length: 400 }, (_, i) => line(`feature-${i}-c`, 'failed')).join(''));
-    const rewritten = foldLogCached(log);
+    const rewritten = foldLogCached(log, 'show');
     expect(rewritten.fromOffset).toBe(0);
     expect(rewritten.state).toEqual(fullFold(log));
     expect(rewritten.state.features['feature-0-b']).toBeUndefined();
@@ -72,7 +72,7 @@ describe('the status fold snapshot', () => {
   it('ignores a corrupt, foreign or stale snapshot and writes a good one in its place', () => {
     const { log } = setup();
     const cache = foldCachePath(log);
-    const good = foldLogCached(log);
+    const good = foldLogCached(log, 'show');
     const bad = [
       '{"version":1,"ino":', // cut short (a crash mid-write)
       'null',
@@ -86,7 +86,7 @@ describe('the status fold snapshot', () => {
     ];
     for (const text of bad) {
       writeFileSync(cache, text);
-      const r = foldLogCached(log);
+      const r = foldLogCached(log, 'show');
       expect(r.fromOffset, text.slice(0, 40)).toBe(0);
       expect(r.state).toEqual(good.state);
       expect(snapshot(log).offset).toBe(statSync(log).size);
