@@ -18,6 +18,11 @@ export function portBlockFor(index: number, portBase: number): PortBlock {
   return { port: base, base };
 }
 
+/** The ports of the block starting at `base` (pure). */
+export function blockPorts(base: number): number[] {
+  return Array.from({ length: PORTS_PER_FEATURE }, (_, i) => base + i);
+}
+
 /** Whether nothing listens on `port` at 127.0.0.1 (by trying to bind it briefly). */
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {

@@ -67,18 +67,27 @@ export interface CommandResult {
   heldPort?: number;
 }
 
-/** What a verdict's message adds when the command left processes running (stopped when the command ends). */
-export function leftRunningNote(left: CommandResult['leftRunning'], heldPort?: number): string {
+/**
+ * What a verdict's message adds when the command left processes running: stopped when the command
+ * ends, or at once (`stoppedNow`, always when one held `heldPort`, a port of `whose` block).
+ */
+export function leftRunningNote(
+  left: CommandResult['leftRunning'],
+  heldPort?: number,
+  stoppedNow = heldPort !== undefined,
+  whose = "the feature's",
+): string {
   if (!left || left.length === 0) return '';
   const shown = left
     .slice(0, 3)
     .map((p) => clip(p.command, 80))
     .join(', ');
   const more = left.length > 3 ? `, and ${left.length - 3} more` : '';
-  const when =
-    heldPort === undefined
-      ? 'which Baton stops when this command ends'
-      : `stopped by Baton at once (one listened on port ${heldPort}, the feature's)`;
+  const when = !stoppedNow
+    ? 'which Baton stops when this command ends'
+    : heldPort === undefined
+      ? 'stopped by Baton at once'
+      : `stopped by Baton at once (one listened on port ${heldPort}, ${whose})`;
   return `; it left ${left.length} process${left.length === 1 ? '' : 'es'} running, ${when}: ${shown}${more}`;
 }
 

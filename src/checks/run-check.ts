@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
+import { CHECK_MARK } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
-import { PORTS_PER_FEATURE } from '../ports.js';
-import { atCommandEnd } from '../process/at-command-end.js';
+import { blockPorts } from '../ports.js';
 import { spawnSupervised } from '../process/supervise.js';
 import type { CommandResult } from './judge.js';
-import { portHeldBy } from './listener-proof.js';
+import { settleLeftRunning } from './left-running.js';
 import { capOutputFile, closeOutputFile, type OutputFile, openOutputFile, outputOf } from './output-file.js';
 
 /** How to run a `run` check's command. */
@@ -26,9 +25,7 @@ export interface RunCommandOptions {
 /** The feature's block of ports, from the environment its checks get (`BATON_PORT_BASE`, else `PORT`). */
 function portBlockOf(env: NodeJS.ProcessEnv): number[] {
   const base = Number(env.BATON_PORT_BASE ?? env.PORT);
-  return Number.isInteger(base) && base > 0
-    ? Array.from({ length: PORTS_PER_FEATURE }, (_, i) => base + i)
-    : [];
+  return Number.isInteger(base) && base > 0 ? blockPorts(base) : [];
 }
 
 /**
@@ -68,15 +65,9 @@ async function runWithOutput(
   try {
     const exit = await child.exited;
     // What it left outside its group runs on until this command ends (another feature's check may be
-    // using a shared daemon it started: a build server, a compiler cache), then is stopped.
-    const left = leftByCheck(mark, fromMs);
-    // Unless one holds a port of the feature's block: the next check (or feature) would meet it there.
-    const heldPort = portHeldBy(
-      left.map((p) => p.pid),
-      portBlockOf(opts.env),
-    );
-    if (heldPort !== undefined) await stopLeftByCheck(mark, fromMs);
-    else if (left.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
+    // using a shared daemon it started), unless one holds a port of the feature's block: the next
+    // check (or feature) would meet it there.
+    const { running: left, heldPort } = await settleLeftRunning(mark, fromMs, portBlockOf(opts.env), true);
     capOutputFile(out);
     return {
       ...(left.length > 0 ? { leftRunning: left, ...(heldPort !== undefined ? { heldPort } : {}) } : {}),

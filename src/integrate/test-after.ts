@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { printableArg } from '../agents/shell-words.js';
 import { nameHidden, unhideCommand } from '../checks/checkout-probe.js';
 import { leftRunningNote } from '../checks/judge.js';
+import { settleLeftRunning } from '../checks/left-running.js';
 import { featureBranch } from '../git/refs.js';
-import { CHECK_MARK, leftByCheck, stopLeftByCheck } from '../guard/daemons.js';
+import { CHECK_MARK } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
-import { portBlockFor } from '../ports.js';
-import { atCommandEnd } from '../process/at-command-end.js';
+import { blockPorts, portBlockFor } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
 import { freshCommandOf, putBack } from './continue-command.js';
 import { samePlace } from './own-work.js';
@@ -118,7 +118,8 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   if (!session.test) return undefined;
   if (interrupted(session)) return interruptedHalt(session);
   const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
-  // As a check's: what it leaves outside its group (`setsid … &`) is named, and stopped at the command's end.
+  // As a check's: what it leaves outside its group (`setsid … &`) is named and stopped, here at once:
+  // the next test gets the same ports and must meet the code it merged, not a server from this one.
   const mark = randomUUID();
   const fromMs = procNowMs();
   const child = spawnSupervised(session.test, {
@@ -137,23 +138,23 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
   const stop = () => void child.stop('interrupt');
   session.s.signal?.addEventListener('abort', stop, { once: true });
   const exit = await child.exited.finally(() => session.s.signal?.removeEventListener('abort', stop));
-  const running = leftByCheck(mark, fromMs);
-  if (running.length > 0) atCommandEnd(() => stopLeftByCheck(mark, fromMs));
+  const left = await settleLeftRunning(mark, fromMs, blockPorts(port), false);
   if (exit.stoppedBy === 'interrupt') return interruptedHalt(session);
-  const left = await leftBehind(session, TEST_COMMAND);
-  const passed = exit.exitCode === 0 && !exit.timedOut && left === undefined;
+  const changed = await leftBehind(session, TEST_COMMAND);
+  const passed = exit.exitCode === 0 && !exit.timedOut && changed === undefined;
   const output = tailLines(`${exit.stdout}${exit.stdout && exit.stderr ? '\n' : ''}${exit.stderr}`, 20);
-  const described = `${describeExit(exit, session.s.testTimeoutMs)}${leftRunningNote(running)}`;
+  const running = leftRunningNote(left.running, left.heldPort, left.stoppedNow, "the integration's");
+  const described = `${describeExit(exit, session.s.testTimeoutMs)}${running}`;
   const result: TestRun = {
     after_feature: id,
     index: session.order.indexOf(id) + 1,
     total: session.order.length,
     passed,
     exit_code: exit.exitCode,
-    exit: left ? `${described}; ${left.reason}` : described,
+    exit: changed ? `${described}; ${changed.reason}` : described,
     output_tail: output,
     duration_ms: exit.durationMs,
-    ...(left ? { hint: left.hint } : {}),
+    ...(changed ? { hint: changed.hint } : {}),
   };
   session.tests.push(result);
   emit(session, {
@@ -163,7 +164,7 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
     exit_code: exit.exitCode,
     output_tail: output,
     duration_ms: exit.durationMs,
-    ...(left ? { reason: left.reason } : {}),
+    ...(changed ? { reason: changed.reason } : {}),
   });
   return passed ? undefined : { kind: 'tests-failed', run: result };
 }

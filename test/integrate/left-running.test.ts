@@ -1,7 +1,7 @@
 /**
  * What the test command leaves running outside its group (`setsid … &`) with its output still open:
  * integrate does not wait for it (its `--test-timeout` and Ctrl-C keep working), names it in the test's
- * result as a check's leftovers are named, and stops it when the command ends.
+ * result as a check's leftovers are named, and stops it as soon as the test ends (the next test gets its ports).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ function alive(pid: number): boolean {
 }
 
 describe('integrate --test and a process the test command left holding its output', () => {
-  it('ends without waiting for it, names it in the failure, and stops it when integrate ends', () => {
+  it('ends without waiting for it, names it in the failure, and stops it as soon as the test ends', () => {
     repo = projectRepo([{ id: 'a' }]);
     const pidFile = join(repo.root, '..', 'daemon.pid');
     // The pause lets setsid take the daemon out of the test's group before the test ends.
@@ -46,7 +46,7 @@ describe('integrate --test and a process the test command left holding its outpu
       expect(r.signal, `baton integrate hung: ${r.stdout}${r.stderr}`).toBeNull();
       expect(r.status, r.stdout + r.stderr).toBe(1);
       expect(r.stdout).toMatch(
-        /Tests failed after merging a \(merge 1 of 1\): exit 1; it left 1 process running, which Baton stops when this command ends: (setsid )?sleep 60/,
+        /Tests failed after merging a \(merge 1 of 1\): exit 1; it left 1 process running, stopped by Baton at once: (setsid )?sleep 60/,
       );
       expect(alive(pid)).toBe(false);
     } finally {
