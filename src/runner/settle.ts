@@ -154,10 +154,17 @@ function commitUnderDeadline(
 /**
  * Says, as a warning of the run's, which checked-out submodules hold changes Baton's commit could not
  * take (`submodulesWithChanges`): they are work of the agent's that is not on the branch, kept in the
- * worktree, and `baton clean` refuses to remove it while they are there.
+ * worktree, and `baton clean` refuses to remove it while they are there. Under the git deadline: a FIFO
+ * `.gitignore` the agent left in a submodule blocks `git status`; past it, the warning says so instead.
  */
 async function reportSubmoduleChanges(ctx: RunContext, id: string, p: FeaturePaths): Promise<void> {
-  const subs = (await submodulesWithChanges(p.worktree)).map((s) => escapeControl(s));
+  const limits = gitLimits(ctx, "Baton's look at the worktree's submodules (git status)");
+  const found = await deadlineAsValue(submodulesWithChanges(p.worktree, limits));
+  if (found instanceof GitDeadlineError) {
+    ctx.opts.onWarning?.(`${id}: ${found.message}`);
+    return;
+  }
+  const subs = found.map((s) => escapeControl(s));
   if (subs.length === 0) return;
   const one = subs.length === 1;
   ctx.opts.onWarning?.(

@@ -16,7 +16,7 @@ import { events, hostileRepo } from './rig.js';
 
 const repos: TempRepo[] = [];
 /** The FIFOs the agents below plant, relative to f1's worktree. */
-const PLANTED = [['shared', 'd', '.gitignore'], ['.gitattributes']];
+const PLANTED = [['shared', 'd', '.gitignore'], ['.gitattributes'], ['sub', '.gitignore']];
 afterEach(() => {
   for (const r of repos.splice(0)) {
     const worktree = join(`${r.root}.baton-worktrees`, 'f1');
@@ -146,5 +146,26 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       encoding: 'utf8',
     });
     expect(tip.stdout).not.toContain('Baton-Unit: f1');
+  });
+
+  it('the look at changed submodules is stopped at its deadline: the run ends, the feature completes, a warning says why', () => {
+    // A registered nested repository (a submodule Baton commits as a gitlink) with a FIFO `.gitignore`
+    // inside: Baton's `git add --all` does not enter it, `git status --ignore-submodules=none` does.
+    const repo = hostileRepo({
+      f1: 'git init -q sub && echo s > sub/s && git -C sub add s && git -C sub -c user.name=n -c user.email=n@n commit -q -m s && git config -f .gitmodules submodule.sub.path sub && git config -f .gitmodules submodule.sub.url ./sub && mkfifo sub/.gitignore',
+    });
+    repos.push(repo);
+    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+      cwd: repo.root,
+      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+      encoding: 'utf8',
+      timeout: 90_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const ended = events(repo).find((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ feature_id: 'f1', status: 'complete' });
+    expect(r.stderr).toContain("Baton's look at the worktree's submodules");
   });
 });
