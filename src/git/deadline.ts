@@ -32,6 +32,17 @@ export class GitDeadlineError extends Error {
   }
 }
 
+/**
+ * `call`'s value, or the `GitDeadlineError` it was stopped with, as a value for the caller to fail a
+ * feature (or drop a note) with; any other rejection stands.
+ */
+export function deadlineAsValue<T>(call: Promise<T>): Promise<T | GitDeadlineError> {
+  return call.catch((err: unknown) => {
+    if (err instanceof GitDeadlineError) return err;
+    throw err;
+  });
+}
+
 function formatSeconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s % 60 === 0 && s >= 60 ? `${s / 60} minute(s)` : `${s} second(s)`;

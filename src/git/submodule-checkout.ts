@@ -21,7 +21,7 @@ import { escapeControl } from '../text/escape.js';
 import { oneLine } from '../text/one-line.js';
 import { someOf } from '../text/some-of.js';
 import { gitRaw } from './git.js';
-import { type GitStepOutput, gitSequence, MAX_STEPS } from './sequence.js';
+import { type GitStepOutput, gitSequence, MAX_STEPS, type SequenceLimits } from './sequence.js';
 import { gitDirNamedBy } from './worktree-files.js';
 
 /** A submodule as a `.gitmodules` registers it. */
@@ -336,13 +336,21 @@ function undoCheckout(worktree: string, worktreeGitDir: string, sub: RegisteredS
  * The submodules checked out in `worktree` whose own checkout holds changes its branch does not
  * record: uncommitted or untracked files inside one, or a HEAD other than the gitlink (`git add --all`
  * in the worktree commits neither the first nor, under an `ignore` setting, the second). None, with no
- * git process, when the worktree has no `.gitmodules`.
+ * git process, when the worktree has no `.gitmodules`. `git status` reads each submodule's ignore and
+ * attribute files, where `git add` in the worktree does not: a FIFO there blocks it for ever, so it
+ * runs under `limits`' deadline (a `GitDeadlineError` past it).
  */
-export async function submodulesWithChanges(worktree: string): Promise<string[]> {
+export async function submodulesWithChanges(
+  worktree: string,
+  limits: SequenceLimits = {},
+): Promise<string[]> {
   if (!existsSync(join(worktree, '.gitmodules'))) return [];
-  const r = await gitRaw(worktree, ['status', '--porcelain=v2', '-z', '--ignore-submodules=none']);
-  if (r.exitCode !== 0) return [];
-  return parseChangedSubmodules(r.stdout);
+  const [r] = await gitSequence(
+    worktree,
+    [{ args: ['status', '--porcelain=v2', '-z', '--ignore-submodules=none'], mayFail: true }],
+    limits,
+  );
+  return r?.exitCode === 0 ? parseChangedSubmodules(r.stdout) : [];
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
-import { GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
+import { deadlineAsValue, GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
 import { changedFilesArgs, commonGitDir } from '../git/git.js';
 import { gitInfoFilesProblem } from '../git/info-files.js';
 import {
@@ -90,10 +90,7 @@ export async function settle(
     // Baton's own state or a nested repository on the branch: the feature fails, and Baton's commit
     // is taken back, so the branch never carries them and the agent's work stays in the worktree.
     const refused = unmergeableReason(await findUnmergeable(p.worktree, done));
-    if (refused) {
-      if (done.commit) await takeBackCommit(p.worktree, done.commit);
-      return { problem: `${refused}${await uncommittedNote(ctx, p.worktree)}` };
-    }
+    if (refused) return { problem: await refuseCommit(ctx, p.worktree, done, refused) };
     ({ head: commit, files } = done);
     await reportSubmoduleChanges(ctx, id, p);
   }
@@ -120,6 +117,25 @@ export async function settle(
 }
 
 /**
+ * Why a feature whose branch Baton refused (`refused`) failed, once Baton's commit is taken back
+ * (`takeBackCommit`) under the git deadline. Past it no more git is run in that worktree (the note's
+ * `git status` would wait as long): the reason then says the take-back was stopped.
+ */
+async function refuseCommit(
+  ctx: RunContext,
+  worktree: string,
+  done: Committed,
+  refused: string,
+): Promise<string> {
+  if (done.commit) {
+    const limits = gitLimits(ctx, "Baton's take-back of its refused commit (git reset)");
+    const back = await deadlineAsValue(takeBackCommit(worktree, done.commit, limits));
+    if (back instanceof GitDeadlineError) return `${refused}; ${back.message}`;
+  }
+  return `${refused}${await uncommittedNote(ctx, worktree)}`;
+}
+
+/**
  * Baton's commit of the agent's work (`commitOnBranch`) under a deadline: a FIFO `.gitignore` or
  * `.gitattributes` the agent left blocks `git add` for ever. Past it, the `GitDeadlineError` that says
  * so, for the feature to fail with, no more git run in that worktree.
@@ -132,19 +148,23 @@ function commitUnderDeadline(
   onBranch: OnBranch,
 ): Promise<Committed | undefined | GitDeadlineError> {
   const limits = gitLimits(ctx, "Baton's commit of the agent's work (git add --all, git commit)");
-  return commitOnBranch(worktree, message, from, onBranch, limits).catch((err: unknown) => {
-    if (err instanceof GitDeadlineError) return err;
-    throw err;
-  });
+  return deadlineAsValue(commitOnBranch(worktree, message, from, onBranch, limits));
 }
 
 /**
  * Says, as a warning of the run's, which checked-out submodules hold changes Baton's commit could not
  * take (`submodulesWithChanges`): they are work of the agent's that is not on the branch, kept in the
- * worktree, and `baton clean` refuses to remove it while they are there.
+ * worktree, and `baton clean` refuses to remove it while they are there. Under the git deadline: a FIFO
+ * `.gitignore` the agent left in a submodule blocks `git status`; past it, the warning says so instead.
  */
 async function reportSubmoduleChanges(ctx: RunContext, id: string, p: FeaturePaths): Promise<void> {
-  const subs = (await submodulesWithChanges(p.worktree)).map((s) => escapeControl(s));
+  const limits = gitLimits(ctx, "Baton's look at the worktree's submodules (git status)");
+  const found = await deadlineAsValue(submodulesWithChanges(p.worktree, limits));
+  if (found instanceof GitDeadlineError) {
+    ctx.opts.onWarning?.(`${id}: ${found.message}`);
+    return;
+  }
+  const subs = found.map((s) => escapeControl(s));
   if (subs.length === 0) return;
   const one = subs.length === 1;
   ctx.opts.onWarning?.(
@@ -186,10 +206,7 @@ async function readInterrupted(
     { args: STATUS_ARGS, mayFail: true },
   ];
   const limits = gitLimits(ctx, "Baton's look at the interrupted agent's work (git rev-parse, diff, status)");
-  const out = await gitSequence(worktree, steps, limits).catch((err: unknown) => {
-    if (err instanceof GitDeadlineError) return err;
-    throw err;
-  });
+  const out = await deadlineAsValue(gitSequence(worktree, steps, limits));
   if (out instanceof GitDeadlineError) return out;
   throwOnFailure(steps, out);
   const [head, diff, status] = out;

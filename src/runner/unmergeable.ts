@@ -3,8 +3,8 @@
  * state (`.baton/`, which a merge would lay over the user's log) and a nested git repository that
  * `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
  */
-import { git, gitRaw } from '../git/git.js';
-import type { Committed } from '../git/sequence.js';
+import { gitRaw } from '../git/git.js';
+import { type Committed, gitSequence, type SequenceLimits, throwOnFailure } from '../git/sequence.js';
 import { isStatePath } from '../log/paths.js';
 import { someOf } from '../text/some-of.js';
 
@@ -74,8 +74,20 @@ export async function findUnmergeable(
 
 /**
  * Takes back the commit Baton just made (`git reset` to its parent: the branch and index move, the
- * files stay as the agent left them), so a branch refused for what it holds does not keep it.
+ * files stay as the agent left them), so a branch refused for what it holds does not keep it. The
+ * unstaging reads the work tree's `.gitattributes`, which a FIFO the agent left blocks for ever: under
+ * `limits`' deadline it is stopped (a `GitDeadlineError`), and the branch, moved first by a soft reset
+ * that reads no file of the work tree, is back all the same.
  */
-export async function takeBackCommit(worktree: string, commit: string): Promise<void> {
-  await git(worktree, ['reset', '--quiet', `${commit}~1`]);
+export async function takeBackCommit(
+  worktree: string,
+  commit: string,
+  limits: SequenceLimits = {},
+): Promise<void> {
+  const steps = [
+    // Refused in the middle of a merge: the mixed reset then moves the branch itself, as it always did.
+    { args: ['reset', '--quiet', '--soft', `${commit}~1`], mayFail: true },
+    { args: ['reset', '--quiet', `${commit}~1`] },
+  ];
+  throwOnFailure(steps, await gitSequence(worktree, steps, limits));
 }

@@ -15,19 +15,18 @@ import { until } from '../rig/wait.js';
 import { events, hostileRepo } from './rig.js';
 
 const repos: TempRepo[] = [];
+/** The FIFOs the agents below plant, relative to f1's worktree. */
+const PLANTED = [['shared', 'd', '.gitignore'], ['.gitattributes'], ['sub', '.gitignore']];
 afterEach(() => {
   for (const r of repos.splice(0)) {
-    const fifo = join(`${r.root}.baton-worktrees`, 'f1', 'shared', 'd', '.gitignore');
-    // A git still waiting on the FIFO (a Baton without the fix) is let go: a writer opens and closes it.
-    try {
-      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {}
-    rmSync(fifo, { force: true });
-    const planted = join(r.root, 'evil', '.gitignore');
-    try {
-      closeSync(openSync(planted, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {}
-    rmSync(planted, { force: true });
+    const worktree = join(`${r.root}.baton-worktrees`, 'f1');
+    for (const fifo of [...PLANTED.map((p) => join(worktree, ...p)), join(r.root, 'evil', '.gitignore')]) {
+      // A git still waiting on the FIFO (a Baton without the fix) is let go: a writer opens and closes it.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {}
+      rmSync(fifo, { force: true });
+    }
     r.cleanup();
   }
 });
@@ -119,5 +118,54 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
     expect(JSON.stringify(ended)).toContain("Baton's look at the main checkout (git status)");
+  });
+
+  it('a refused commit is taken back under the deadline: the run ends, the branch does not carry it', () => {
+    // The agent stages its change itself (so Baton's `git add --all` hashes nothing), adds a nested
+    // repository (refused), then a FIFO `.gitattributes`: only the take-back's `git reset` reads it.
+    const repo = hostileRepo({
+      f1: 'echo more >> README.md && sleep 1.1 && git add README.md && git init -q nested && git -C nested -c user.name=n -c user.email=n@n commit -q --allow-empty -m n && mkfifo .gitattributes',
+    });
+    repos.push(repo);
+    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+      cwd: repo.root,
+      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+      encoding: 'utf8',
+      timeout: 90_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const ended = events(repo).find((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
+    expect(JSON.stringify(ended)).toContain('nested is a nested git repository');
+    expect(JSON.stringify(ended)).toContain("Baton's take-back of its refused commit");
+    // The branch is back where the agent left it: Baton's refused commit is not on it.
+    const tip = spawnSync('git', ['log', '-1', '--format=%B', 'baton/f1'], {
+      cwd: repo.root,
+      encoding: 'utf8',
+    });
+    expect(tip.stdout).not.toContain('Baton-Unit: f1');
+  });
+
+  it('the look at changed submodules is stopped at its deadline: the run ends, the feature completes, a warning says why', () => {
+    // A registered nested repository (a submodule Baton commits as a gitlink) with a FIFO `.gitignore`
+    // inside: Baton's `git add --all` does not enter it, `git status --ignore-submodules=none` does.
+    const repo = hostileRepo({
+      f1: 'git init -q sub && echo s > sub/s && git -C sub add s && git -C sub -c user.name=n -c user.email=n@n commit -q -m s && git config -f .gitmodules submodule.sub.path sub && git config -f .gitmodules submodule.sub.url ./sub && mkfifo sub/.gitignore',
+    });
+    repos.push(repo);
+    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+      cwd: repo.root,
+      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+      encoding: 'utf8',
+      timeout: 90_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    const ended = events(repo).find((e) => e.type === 'feature.ended');
+    expect(ended).toMatchObject({ feature_id: 'f1', status: 'complete' });
+    expect(r.stderr).toContain("Baton's look at the worktree's submodules");
   });
 });
