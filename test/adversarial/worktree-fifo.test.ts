@@ -5,7 +5,7 @@
  * the likely cause, and the run ends.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,19 +31,27 @@ afterEach(() => {
   }
 });
 
+/**
+ * `baton run f1 --no-verify` as a real process with a 2 s git deadline, killed if it hangs (a bound,
+ * not an assertion on time); fails the test when it had to be killed.
+ */
+function runWithShortDeadline(repo: TempRepo): SpawnSyncReturns<string> {
+  const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
+    cwd: repo.root,
+    env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
+    encoding: 'utf8',
+    timeout: 90_000,
+    killSignal: 'SIGKILL',
+  });
+  expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+  return r;
+}
+
 describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
   it('Baton’s commit is stopped at its deadline: the run ends, the feature fails saying why', () => {
     const repo = hostileRepo({ f1: 'mkdir -p shared/d && echo x > shared/a && mkfifo shared/d/.gitignore' });
     repos.push(repo);
-    // A real process, killed if it hangs (a bound, not an assertion on time).
-    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
-      cwd: repo.root,
-      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
-      encoding: 'utf8',
-      timeout: 90_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    const r = runWithShortDeadline(repo);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
@@ -56,14 +64,7 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       f1: 'git checkout -q -b elsewhere && mkdir -p shared/d && echo x > shared/a && mkfifo shared/d/.gitignore',
     });
     repos.push(repo);
-    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
-      cwd: repo.root,
-      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
-      encoding: 'utf8',
-      timeout: 90_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    const r = runWithShortDeadline(repo);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     // The reason stands; the note on uncommitted work, which git could not give in time, is dropped.
@@ -106,14 +107,7 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       f1: 'd="$(git rev-parse --git-common-dir)/.." && mkdir -p "$d/evil" && mkfifo "$d/evil/.gitignore" && mkdir -p src/f1 && echo a > src/f1/x',
     });
     repos.push(repo);
-    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
-      cwd: repo.root,
-      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
-      encoding: 'utf8',
-      timeout: 90_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    const r = runWithShortDeadline(repo);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
@@ -127,14 +121,7 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       f1: 'echo more >> README.md && sleep 1.1 && git add README.md && git init -q nested && git -C nested -c user.name=n -c user.email=n@n commit -q --allow-empty -m n && mkfifo .gitattributes',
     });
     repos.push(repo);
-    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
-      cwd: repo.root,
-      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
-      encoding: 'utf8',
-      timeout: 90_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    const r = runWithShortDeadline(repo);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     expect(ended).toMatchObject({ feature_id: 'f1', status: 'failed' });
@@ -155,14 +142,7 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       f1: 'git init -q sub && echo s > sub/s && git -C sub add s && git -C sub -c user.name=n -c user.email=n@n commit -q -m s && git config -f .gitmodules submodule.sub.path sub && git config -f .gitmodules submodule.sub.url ./sub && mkfifo sub/.gitignore',
     });
     repos.push(repo);
-    const r = spawnSync(process.execPath, [BATON_BIN, 'run', 'f1', '--no-verify'], {
-      cwd: repo.root,
-      env: { ...process.env, NO_COLOR: '1', BATON_GIT_DEADLINE_SECONDS: '2' },
-      encoding: 'utf8',
-      timeout: 90_000,
-      killSignal: 'SIGKILL',
-    });
-    expect(r.signal, `baton run hung: ${r.stdout}${r.stderr}`).toBeNull();
+    const r = runWithShortDeadline(repo);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const ended = events(repo).find((e) => e.type === 'feature.ended');
     expect(ended).toMatchObject({ feature_id: 'f1', status: 'complete' });
