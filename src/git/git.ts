@@ -372,7 +372,11 @@ export async function changedFiles(
   to: string,
   sinceMergeBase = true,
 ): Promise<string[]> {
-  const out = await git(cwd, changedFilesArgs(from, to, sinceMergeBase));
+  return changedFilesOf(await git(cwd, changedFilesArgs(from, to, sinceMergeBase)));
+}
+
+/** The paths of `changedFilesArgs`' output (pure). */
+export function changedFilesOf(out: string): string[] {
   return out.split('\0').filter((s) => s.length > 0);
 }
 

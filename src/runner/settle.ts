@@ -6,7 +6,7 @@
 import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { deadlineAsValue, GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
-import { changedFilesArgs, commonGitDir } from '../git/git.js';
+import { changedFilesArgs, changedFilesOf, commonGitDir } from '../git/git.js';
 import { gitInfoFilesProblem } from '../git/info-files.js';
 import {
   type Committed,
@@ -212,7 +212,7 @@ async function readInterrupted(
   const [head, diff, status] = out;
   return {
     commit: head?.stdout.trim() ?? '',
-    files: (diff?.stdout ?? '').split('\0').filter((f) => f.length > 0),
+    files: changedFilesOf(diff?.stdout ?? ''),
     uncommitted: status?.exitCode === 0 ? parsePorcelainStatus(status.stdout).length : 0,
   };
 }
