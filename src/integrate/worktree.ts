@@ -18,6 +18,7 @@ import { gitSequence } from '../git/sequence.js';
 import { parsePorcelainStatus, STATUS_ARGS } from '../git/status.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import { escapeControl } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 import { TEST_FROM_LOG } from './continue-command.js';
 import { provenIntegrationWorktree } from './worktree-proof.js';
 
@@ -211,8 +212,7 @@ export interface WorktreeChanges {
 
 /** The note that says which hidden files were put back before the integration worktree was reset (pure; escaped when shown). */
 export function unhiddenNote(paths: readonly string[]): string {
-  const more = paths.length > 5 ? ` and ${paths.length - 5} more` : '';
-  return `put back ${paths.slice(0, 5).join(', ')}${more} in the integration worktree: something run there before hid them from git status (skip-worktree or assume-unchanged), so their flags were cleared and the files checked out of the commit again`;
+  return `put back ${someOf(paths, 5)} in the integration worktree: something run there before hid them from git status (skip-worktree or assume-unchanged), so their flags were cleared and the files checked out of the commit again`;
 }
 
 /** `paths` for one line: the first five, control characters escaped. */
