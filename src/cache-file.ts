@@ -12,6 +12,14 @@ import { readRegular } from './open-regular.js';
 import { writeStateFileAtomic } from './state-write.js';
 
 /**
+ * Who reads a cache in `.baton/cache/`: a command that only `show`s what it holds may take it; one that
+ * `decide`s on it (runs checks, merges, moves a branch) may not. Anything running as the user (an agent)
+ * can write those files and no git watch sees them, so a cache cannot vouch for what it holds. The one
+ * word for the contracts' parse cache (`ContractsUse`) and the status fold snapshot (`SnapshotUse`).
+ */
+export type CacheUse = 'decide' | 'show';
+
+/**
  * The state folder a cache file belongs to: every cache is `<state>/cache/<name>` (`.baton/cache/`,
  * or `cache/` beside a log named with `--log`), and nothing below `<state>` is followed when it is a link.
  */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentDiagnostics } from './agents/reach.js';
+import type { CacheUse } from './cache-file.js';
 import { plannedCriteria } from './checks/criteria.js';
 import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
@@ -28,7 +29,7 @@ export interface Project {
  * their criteria and `owns`, move a branch, choose an attempt) or only `show` them (status, plan, lint,
  * report, dashboard). The parse cache is only for showing (see `cacheOptions`).
  */
-export type ContractsUse = 'decide' | 'show';
+export type ContractsUse = CacheUse;
 
 /**
  * Finds the main checkout from `cwd`, reads config and contracts, and plans; throws `UserError` on invalid

@@ -5,7 +5,7 @@
  * log, an edit in place of an already-folded line included, does not match and is read again from its start.
  */
 import { statSync } from 'node:fs';
-import { writeFileAtomic } from '../cache-file.js';
+import { type CacheUse, writeFileAtomic } from '../cache-file.js';
 import { applyEvent, type BatonState, initialState } from './fold.js';
 import {
   FOLD_SNAPSHOT_VERSION,
@@ -37,7 +37,7 @@ export { type FoldSnapshot, foldCachePath, freshFoldSnapshot, loadFoldSnapshot }
  * write the snapshot, and its mark only proves the log's bytes, not the state beside them (the rule
  * `loadProject`'s `ContractsUse` keeps for the contracts' cache).
  */
-export type SnapshotUse = 'decide' | 'show';
+export type SnapshotUse = CacheUse;
 
 /**
  * Folds the log, starting from the snapshot when it matches and `use` is `show`, and writes a new
