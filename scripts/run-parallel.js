@@ -1,16 +1,28 @@
 #!/usr/bin/env node
-// `npm test`'s checks before vitest: runs the named npm scripts at the same time (lint, typecheck and
-// build each use about one core, and each tsc pass is single-threaded), prints each one's output whole
-// when it ends (never interleaved), and exits 1 if any of them failed — after all have ended, so every
-// failure is shown at once.
+// `npm test`'s steps: runs the named npm scripts at the same time (lint, typecheck and build each use
+// about one core, and each tsc pass is single-threaded), prints each one's output whole when it ends
+// (never interleaved), and exits 1 if any of them failed — after all have ended, so every failure is
+// shown at once.
 //
 //   node scripts/run-parallel.js lint typecheck build
+//   node scripts/run-parallel.js typecheck --live test:unit --reporter=dot
+//
+// `--live <name> [args…]` runs one more script beside the others with its output passed through as it
+// comes (the test run, whose progress is worth seeing) and everything after its name as its arguments.
+// npm test runs typecheck beside vitest this way: alone, typecheck's one tsc pass kept one of two cores
+// idle for ~11 s before the first test started.
 import { spawn } from 'node:child_process';
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const names = process.argv.slice(2);
-if (names.length === 0) {
-  process.stderr.write('usage: node scripts/run-parallel.js <npm script>...\n');
+const args = process.argv.slice(2);
+const at = args.indexOf('--live');
+const names = at === -1 ? args : args.slice(0, at);
+const live = at === -1 ? undefined : args[at + 1];
+const liveArgs = at === -1 ? [] : args.slice(at + 2);
+if ((names.length === 0 && !live) || (at !== -1 && !live)) {
+  process.stderr.write(
+    'usage: node scripts/run-parallel.js <npm script>... [--live <npm script> [args...]]\n',
+  );
   process.exit(2);
 }
 
@@ -36,5 +48,26 @@ function run(name) {
   });
 }
 
-const results = await Promise.all(names.map(run));
+/** Runs `npm run <name> -- <args>` with the terminal's output; resolves to whether it exited 0. */
+function runLive(name, extra) {
+  return new Promise((resolve) => {
+    const child = spawn(npm, ['run', '-s', name, ...(extra.length > 0 ? ['--', ...extra] : [])], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', (err) => {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      resolve(false);
+    });
+    child.on('close', (code) => {
+      if (code !== 0) process.stdout.write(`\n> ${name}: FAILED (exit ${code})\n`);
+      resolve(code === 0);
+    });
+  });
+}
+
+const results = await Promise.all([...names.map(run), ...(live ? [runLive(live, liveArgs)] : [])]);
+// A script that failed while the live one still printed is named again at the end, where one looks.
+const failed = names.filter((_, i) => !results[i]);
+if (live && failed.length > 0)
+  process.stdout.write(`\n> FAILED beside ${live}: ${failed.join(', ')} (output above)\n`);
 process.exit(results.every(Boolean) ? 0 : 1);

@@ -14,8 +14,18 @@ writeFileSync(
   JSON.stringify({
     name: 'p',
     version: '1.0.0',
-    scripts: { fine: 'echo all-fine', broken: 'echo broken-out; echo broken-err >&2; exit 3' },
+    scripts: {
+      fine: 'echo all-fine',
+      broken: 'echo broken-out; echo broken-err >&2; exit 3',
+      // Stands in for the test run: prints its arguments, and fails when asked to.
+      tests: 'node tests.js',
+    },
   }),
+);
+
+writeFileSync(
+  join(dir, 'tests.js'),
+  "console.log('tests-args', JSON.stringify(process.argv.slice(2))); process.exit(process.argv.includes('--fail') ? 4 : 0);\n",
 );
 
 const run = (...names: string[]) =>
@@ -36,5 +46,34 @@ describe('npm test runs lint, typecheck and build at once (scripts/run-parallel.
     expect(r.stdout).toContain('broken-out');
     expect(r.stdout).toContain('broken-err');
     expect(r.stdout).toMatch(/> fine: ok/);
+  });
+});
+
+describe('npm test runs typecheck beside the test run (--live)', () => {
+  it('passes the test run its arguments and its output, and exits 0 when both passed', () => {
+    const r = run('fine', '--live', 'tests', '--reporter=dot', 'x');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('tests-args ["--reporter=dot","x"]');
+    expect(r.stdout).toMatch(/> fine: ok/);
+    expect(r.stdout).not.toContain('FAILED');
+  });
+
+  it('exits 1 when the script beside it failed, naming it again after the test run’s output', () => {
+    const r = run('broken', '--live', 'tests');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('broken-err');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('> FAILED beside tests: broken (output above)');
+  });
+
+  it('exits 1 when the test run failed though the script beside it passed', () => {
+    const r = run('fine', '--live', 'tests', '--fail');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/> tests: FAILED \(exit 4\)/);
+  });
+
+  it('refuses --live without a script name', () => {
+    const r = run('fine', '--live');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^usage:/);
   });
 });
