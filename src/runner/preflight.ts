@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
@@ -74,6 +75,20 @@ function foreignFolderError(path: string, leftover?: LeftoverHint): UserError {
   );
 }
 
+/**
+ * A feature whose worktree git keeps locked with its folder missing (`git worktree lock`, as for a
+ * worktree on a disk not mounted): git never prunes nor re-adds it, so nothing can run there.
+ */
+function lockedMissingError(id: string, path: string): UserError {
+  return new UserError(
+    'run/worktree-locked-missing',
+    `${id}: ${describeLocked({ path, exists: false, locked: true })}; Baton will not run it`,
+    {
+      hint: `Mount that disk again and run again; or, once the folder is gone for good, \`git worktree unlock ${path}\` and run again (its branch keeps its commits).`,
+    },
+  );
+}
+
 /** Words on a leftover folder for the hint: after "move it away", or `alone` in its place. */
 interface LeftoverHint {
   text: string;
@@ -117,6 +132,7 @@ async function checkFeatureFolders(
     refuseSymlinkedWorktree(p.worktree, p.branch);
     const wt = worktreeAt(worktrees, p.worktree);
     const live = wt !== undefined && !wt.prunable;
+    if (wt?.locked && !existsSync(p.worktree)) throw lockedMissingError(id, p.worktree);
     if (!live && existsSync(p.worktree))
       throw foreignFolderError(p.worktree, await leftoverHint(opts, id, p.worktree));
     if (wt && wt.branch !== p.branch) {

@@ -2,7 +2,7 @@
 // its feature failed with "could not record the agent's work: spawn /bin/sh ENOENT", which blames the
 // shell. The reason now says the worktree was removed, what of the work is kept, and the resume that
 // makes the worktree again, which works as given.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -42,5 +42,49 @@ describe('a worktree removed while its agent ran', () => {
     expect(existsSync(join(wt, 'src', 'f', 'x'))).toBe(true);
     // Said as it happened: made again, not "reused".
     expect(resumed.stdout).toContain(`f: worktree ${wt} on baton/f (made again: its folder was gone)`);
+  });
+});
+
+describe('a worktree locked with `git worktree lock` whose folder is gone (a disk not mounted)', () => {
+  it('is refused up front, naming the lock and the unlock, with nothing changed; once unlocked, the resume makes it again', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      // Fails until the marker beside the worktrees is there, so the feature is left to resume or restart.
+      ...contractFiles([
+        {
+          id: 'f',
+          agent: { command: 'mkdir -p src/f && echo f > src/f/x && test -e "$BATON_WORKTREE/../ok"' },
+        },
+      ]),
+    });
+    repos.push(repo);
+    const wt = join(repo.root, '..', 'repo.baton-worktrees', 'f');
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
+    repo.git('worktree', 'lock', wt);
+    rmSync(wt, { recursive: true, force: true });
+    const tip = repo.git('rev-parse', 'baton/f');
+
+    for (const args of [
+      ['run', '--resume', 'f'],
+      ['run', '--resume', '--restart', 'f'],
+      ['run', 'f'],
+    ]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        `baton: f: its worktree is locked and its folder ${wt} is missing (on a disk not mounted?)`,
+      );
+      expect(r.stderr).toContain('[run/worktree-locked-missing]');
+      expect(r.stderr).toContain(`git worktree unlock ${wt}`);
+      expect(r.stderr).not.toContain('does not exist');
+    }
+    expect(repo.git('rev-parse', 'baton/f')).toBe(tip);
+    expect(repo.git('worktree', 'list', '--porcelain')).toContain('locked');
+
+    repo.git('worktree', 'unlock', wt);
+    writeFileSync(join(wt, '..', 'ok'), '');
+    const resumed = await runBaton(['run', '--resume', 'f'], { cwd: repo.root });
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(existsSync(join(wt, 'src', 'f', 'x'))).toBe(true);
   });
 });
