@@ -98,7 +98,7 @@ const FORMATTERS: { [K in IntegrateEventType]: Formatter<K> } = {
     }
   },
   'integration.tested': (e, p) =>
-    `  tests after ${e.after_feature}: ${e.passed ? p.green('passed') : p.red('failed')} ${p.dim(`(exit ${e.exit_code ?? 'none'}, ${formatDuration(e.duration_ms)})`)}`,
+    `  tests after ${e.after_feature}: ${e.passed ? p.green('passed') : p.red('failed')} ${p.dim(`(exit ${e.exit_code ?? 'none'}, ${formatDuration(e.duration_ms)})`)}${e.left_running ? `; ${escapeControl(e.left_running)}` : ''}`,
   'check.passed': (e, p) =>
     `  ${e.feature_id}: check ${escapeControl(e.criterion_id)}${again(e)} ${p.green('passed')}: ${escapeControl(e.message)}`,
   'check.failed': (e, p) =>

@@ -165,6 +165,7 @@ export async function testAfter(session: Session, id: string): Promise<Halt | un
     output_tail: output,
     duration_ms: exit.durationMs,
     ...(changed ? { reason: changed.reason } : {}),
+    ...(running ? { left_running: running.replace(/^; /, '') } : {}),
   });
   return passed ? undefined : { kind: 'tests-failed', run: result };
 }

@@ -101,6 +101,8 @@ export const INTEGRATION_EVENT_MAKERS = {
       duration_ms: z.number(),
       /** Why the run failed although it exited 0 too: the test command changed tracked files or moved the branch. */
       reason: z.optional(z.string()),
+      /** What the test command left running outside its process group, named, and that Baton stopped it. */
+      left_running: z.optional(z.string()),
     }),
   /** Integration finished (or stopped: at a conflict, at failed tests, or by Ctrl-C). */
   'integration.ended': () =>
