@@ -62,7 +62,7 @@ function killedAfter(r: TempRepo, after: string, extra: string[] = []): void {
  * Features f1 and f2 whose `baton integrate` was killed (kill -9) after merging f1: killed once per test
  * process, then copied per test with its integration worktree and log (`cachedState`).
  */
-function killedAfterF1(): TempRepo {
+function killedAfterF1(): Promise<TempRepo> {
   return cachedState('continue-proof:killed-after-f1', () => {
     const r = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
     killedAfter(r, 'f1');
@@ -157,7 +157,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a recorded commit that the feature’s own branch does not hold, naming the feature', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const { started, merges } = recorded(repo);
     repo.git('checkout', '-q', '-b', 'evil', 'main');
     const evil = repo.commit('not f2’s work', { 'src/evil.txt': 'evil\n' });
@@ -176,7 +176,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a feature still to merge whose branch baton clean removed, naming the backup that puts it back', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const f2 = repo.git('rev-parse', 'baton/f2');
     const cleaned = await runBaton(['clean', '--force', 'f2'], { cwd: repo.root });
     expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
@@ -211,7 +211,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a recorded order naming a feature not in the plan; its start over keeps the features, --test and --into', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const { started, merges } = recorded(repo);
     const order = (started as { order: string[] }).order;
     append(repo, { ...started, ts: new Date().toISOString(), order: [...order, 'ghost'] }, ...merges);
@@ -257,7 +257,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses an integration folder replaced by a symlink to the main checkout, with no git command through it', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     rmSync(wt, { recursive: true, force: true });
     symlinkSync(repo.root, wt);
@@ -284,7 +284,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('--fresh does not reuse an integration folder replaced by a symlink to another repository', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const elsewhere = makeRepo({ 'theirs.txt': 'theirs\n' });
     try {
       const wt = integrationWorktree(repo);
@@ -388,7 +388,7 @@ describe('a killed integration’s test command', () => {
 
 describe('the ways back --continue offers', () => {
   it('says uncommitted changes before a moved branch, whose way back (reset --hard) would discard them', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     const git = (...args: string[]) => repo?.git('-C', wt, ...args);
     git('commit', '-q', '--allow-empty', '-m', 'by hand');
@@ -400,7 +400,7 @@ describe('the ways back --continue offers', () => {
   });
 
   it('says to save a resolution before the merge --abort that discards a merge the log does not record', async () => {
-    repo = killedAfterF1();
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     repo.git('-C', wt, 'merge', '-q', '--no-ff', '--no-commit', 'baton/f2');
     const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
