@@ -6,7 +6,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import type { TempRepo } from '../rig/repo.js';
+import { cachedState, type TempRepo } from '../rig/repo.js';
 import { lines, logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -49,11 +49,22 @@ function recordCheck(r: TempRepo, id: string, type: 'check.passed' | 'check.fail
   appendFileSync(join(r.root, '.baton', 'log.jsonl'), `${JSON.stringify(failed)}\n`);
 }
 
-/** Stops at the a × b conflict, then resolves it in the integration worktree and stages it. */
-async function stopAtConflictAndResolve(r: TempRepo): Promise<string> {
-  const stop = await runBaton(['integrate', '--into', 'main'], { cwd: r.root });
-  expect(stop.code).toBe(1);
-  expect(stop.stdout).toContain('Merging baton/b (merge 2 of 4) conflicts');
+/**
+ * `completeFour` after `baton integrate --into main` stopped at the a × b conflict: stopped once per test
+ * process, then copied per test with its integration worktree and log (`cachedState`).
+ */
+function stoppedAtConflict(): Promise<TempRepo> {
+  return cachedState('checked-commit:stopped-at-conflict', async () => {
+    const r = completeFour();
+    const stop = await runBaton(['integrate', '--into', 'main'], { cwd: r.root });
+    expect(stop.code).toBe(1);
+    expect(stop.stdout).toContain('Merging baton/b (merge 2 of 4) conflicts');
+    return r;
+  });
+}
+
+/** Resolves the a × b conflict the integration stopped at in its worktree and stages it. */
+function resolveConflict(r: TempRepo): string {
   const wt = integrationWorktree(r);
   writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
   r.git('-C', wt, 'add', 'src/routes.ts');
@@ -82,8 +93,8 @@ describe('integration merges the checked commit', () => {
   });
 
   it('--continue leaves out a feature that failed its checks while the conflict waited, and --into refuses', async () => {
-    repo = completeFour();
-    await stopAtConflictAndResolve(repo);
+    repo = await stoppedAtConflict();
+    resolveConflict(repo);
     failVerify(repo, 'd');
     const mainBefore = repo.git('rev-parse', 'main');
     const c = await runBaton(['integrate', '--continue', '--into', 'main'], { cwd: repo.root });
@@ -96,8 +107,8 @@ describe('integration merges the checked commit', () => {
   });
 
   it('--continue keeps --into from moving when a feature merged before no longer passes', async () => {
-    repo = completeFour();
-    await stopAtConflictAndResolve(repo);
+    repo = await stoppedAtConflict();
+    resolveConflict(repo);
     failVerify(repo, 'a');
     const mainBefore = repo.git('rev-parse', 'main');
     const c = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
@@ -114,8 +125,8 @@ describe('integration merges the checked commit', () => {
 
   // Both on one hand-committed resolution, put back to it between them (each used to stop on its own).
   it('refuses a merge committed by hand that brings another branch along; a hand-committed merge with a commit on top: the hint keeps the merge and drops only what is on top', async () => {
-    repo = completeFour();
-    const wt = await stopAtConflictAndResolve(repo);
+    repo = await stoppedAtConflict();
+    const wt = resolveConflict(repo);
     const id = ['-c', 'user.name=t', '-c', 'user.email=t@t'];
     repo.git('-C', wt, ...id, 'commit', '-q', '--no-edit');
     const merge = repo.git('-C', wt, 'rev-parse', 'HEAD');
@@ -174,9 +185,7 @@ describe('integration merges the checked commit', () => {
   });
 
   it('a --continue refused for an unresolved path changes nothing: the next one judges every feature again', async () => {
-    repo = completeFour();
-    const stop = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
-    expect(stop.code).toBe(1);
+    repo = await stoppedAtConflict();
     const wt = integrationWorktree(repo);
     writeFileSync(join(wt, 'src/routes.ts'), lines(20, { 10: 'route a and b' }));
     failVerify(repo, 'd');
@@ -192,9 +201,9 @@ describe('integration merges the checked commit', () => {
   });
 
   it('--continue merges the recorded commit of a feature verified on a newer one since, and says so', async () => {
-    repo = completeFour();
+    repo = await stoppedAtConflict();
     const recorded = repo.git('rev-parse', 'baton/d');
-    await stopAtConflictAndResolve(repo);
+    resolveConflict(repo);
     repo.git('checkout', '-q', 'baton/d');
     const newer = repo.commit('d: more', { 'src/d/more.ts': 'export const more = 1;\n' });
     repo.git('checkout', '-q', 'main');

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 
 const repos: TempRepo[] = [];
@@ -19,7 +19,13 @@ afterEach(() => {
 
 /** A repository with feature `p`, whose agent writes "good" and whose check wants "good". */
 function goodFeatureRepo(extra: Parameters<typeof contractFiles>[0] = []): TempRepo {
-  const repo = makeRepo({
+  const repo = makeGoodFeatureRepo(extra);
+  repos.push(repo);
+  return repo;
+}
+
+function makeGoodFeatureRepo(extra: Parameters<typeof contractFiles>[0] = []): TempRepo {
+  return makeRepo({
     '.gitignore': '.baton/\n',
     'baton.config.json': '{}\n',
     ...contractFiles([
@@ -30,6 +36,15 @@ function goodFeatureRepo(extra: Parameters<typeof contractFiles>[0] = []): TempR
       },
       ...extra,
     ]),
+  });
+}
+
+/** `goodFeatureRepo()` after a `baton run` (p complete): run once per test process, then copied. */
+async function ranGoodFeature(): Promise<TempRepo> {
+  const repo = await cachedState('checks-trust:ran-good-feature', async () => {
+    const r = makeGoodFeatureRepo();
+    expect((await runBaton(['run'], { cwd: r.root })).code).toBe(0);
+    return r;
   });
   repos.push(repo);
   return repo;
@@ -47,8 +62,7 @@ async function statusOf(repo: TempRepo, id: string): Promise<{ status: string; r
 
 describe('checks decide what integrates, on the commit merged', () => {
   it('a verify after the run fails a feature and passes it again; a branch that moved is left out until verified', async () => {
-    const repo = goodFeatureRepo();
-    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const repo = await ranGoodFeature();
     const mainBefore = repo.git('rev-parse', 'main');
     const wt = worktreeOf(repo, 'p');
     const commit = (text: string) => {
@@ -124,8 +138,7 @@ describe('checks decide what integrates, on the commit merged', () => {
   });
 
   it('a hook saying complete never outweighs failed checks, and a criterion added after the checks keeps a feature out', async () => {
-    const repo = goodFeatureRepo();
-    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const repo = await ranGoodFeature();
     const wt = worktreeOf(repo, 'p');
     writeFileSync(join(wt, 'src/p/p.txt'), 'bad\n');
     repo.git('-C', wt, 'commit', '-qam', 'p says bad');

@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import type { TempRepo } from '../rig/repo.js';
+import { cachedState, type TempRepo } from '../rig/repo.js';
 import { lines, logEvents, makeFourFeatures, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
@@ -48,6 +48,18 @@ function completeFour(): TempRepo {
   return r;
 }
 
+/**
+ * `completeFour` after `baton integrate --test true` stopped at the a × b conflict: stopped once per test
+ * process, then copied per test with its integration worktree and log (`cachedState`).
+ */
+function stoppedAtConflict(): Promise<TempRepo> {
+  return cachedState('continue-across:stopped-at-conflict', async () => {
+    const r = completeFour();
+    expect((await runBaton(['integrate', '--test', 'true'], { cwd: r.root })).code).toBe(1);
+    return r;
+  });
+}
+
 /** Resolves the a × b conflict in the integration worktree and stages it. */
 function resolve(r: TempRepo): void {
   const wt = integrationWorktree(r);
@@ -57,8 +69,7 @@ function resolve(r: TempRepo): void {
 
 describe('baton integrate --continue, later', () => {
   it('records a --continue after another run in the run the integration began in, and reports it there', async () => {
-    repo = completeFour();
-    expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
+    repo = await stoppedAtConflict();
     run(repo, 'r2', ['z']);
     resolve(repo);
     const c = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });
@@ -99,8 +110,7 @@ describe('baton integrate --continue, later', () => {
   });
 
   it('counts what a --continue and a promotion an hour later ran, not the hours between', async () => {
-    repo = completeFour();
-    expect((await runBaton(['integrate', '--test', 'true'], { cwd: repo.root })).code).toBe(1);
+    repo = await stoppedAtConflict();
     resolve(repo);
     const later = (h: number) => () => new Date(Date.now() + h * 3_600_000);
     const c = await runBaton(['integrate', '--continue', '--test', 'true'], {

@@ -14,7 +14,7 @@ import { processInfo } from '../../src/guard/proc.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { cachedRepo, makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedRepo, cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 import {
   checkoutSnapshot,
@@ -56,6 +56,18 @@ function killedAfter(r: TempRepo, after: string, extra: string[] = []): void {
   const killed = runBatonProcess(['integrate', ...extra, '--test', killer], { cwd: r.root });
   expect(killed.code).not.toBe(0);
   expect(logEvents(r).map((e) => e.type)).not.toContain('integration.ended');
+}
+
+/**
+ * Features f1 and f2 whose `baton integrate` was killed (kill -9) after merging f1: killed once per test
+ * process, then copied per test with its integration worktree and log (`cachedState`).
+ */
+function killedAfterF1(): Promise<TempRepo> {
+  return cachedState('continue-proof:killed-after-f1', () => {
+    const r = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
+    killedAfter(r, 'f1');
+    return r;
+  });
 }
 
 /** The real `integration.started` and `merge.clean` lines of the killed integration. */
@@ -145,8 +157,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a recorded commit that the feature’s own branch does not hold, naming the feature', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const { started, merges } = recorded(repo);
     repo.git('checkout', '-q', '-b', 'evil', 'main');
     const evil = repo.commit('not f2’s work', { 'src/evil.txt': 'evil\n' });
@@ -165,8 +176,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a feature still to merge whose branch baton clean removed, naming the backup that puts it back', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const f2 = repo.git('rev-parse', 'baton/f2');
     const cleaned = await runBaton(['clean', '--force', 'f2'], { cwd: repo.root });
     expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
@@ -201,8 +211,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses a recorded order naming a feature not in the plan; its start over keeps the features, --test and --into', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const { started, merges } = recorded(repo);
     const order = (started as { order: string[] }).order;
     append(repo, { ...started, ts: new Date().toISOString(), order: [...order, 'ghost'] }, ...merges);
@@ -248,8 +257,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('refuses an integration folder replaced by a symlink to the main checkout, with no git command through it', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     rmSync(wt, { recursive: true, force: true });
     symlinkSync(repo.root, wt);
@@ -276,8 +284,7 @@ describe('baton integrate --continue proves what the log says before acting on i
   });
 
   it('--fresh does not reuse an integration folder replaced by a symlink to another repository', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const elsewhere = makeRepo({ 'theirs.txt': 'theirs\n' });
     try {
       const wt = integrationWorktree(repo);
@@ -381,8 +388,7 @@ describe('a killed integration’s test command', () => {
 
 describe('the ways back --continue offers', () => {
   it('says uncommitted changes before a moved branch, whose way back (reset --hard) would discard them', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     const git = (...args: string[]) => repo?.git('-C', wt, ...args);
     git('commit', '-q', '--allow-empty', '-m', 'by hand');
@@ -394,8 +400,7 @@ describe('the ways back --continue offers', () => {
   });
 
   it('says to save a resolution before the merge --abort that discards a merge the log does not record', async () => {
-    repo = projectRepo([{ id: 'f1' }, { id: 'f2' }]);
-    killedAfter(repo, 'f1');
+    repo = await killedAfterF1();
     const wt = integrationWorktree(repo);
     repo.git('-C', wt, 'merge', '-q', '--no-ff', '--no-commit', 'baton/f2');
     const r = await runBaton(['integrate', '--continue', '--test', 'true'], { cwd: repo.root });

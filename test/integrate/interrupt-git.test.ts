@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
-import { BATON_BIN, type CliResult, runBatonProcess } from '../rig/cli.js';
+import { BATON_BIN, type CliResult, runBaton, runBatonProcess } from '../rig/cli.js';
 import { ctrlCGit, killedGit } from '../rig/git-shim.js';
 import type { TempRepo } from '../rig/repo.js';
 import { logEvents, projectRepo } from './fixture.js';
@@ -83,7 +83,8 @@ describe('Ctrl-C while git moves a checkout', () => {
     const wt = `${dirname(repo.root)}/repo.baton-worktrees/integration`;
     expect(repo.git('-C', wt, 'status', '--porcelain', '--untracked-files=all')).toBe('');
 
-    const resumed = runBatonProcess(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+    // Gone on with in-process: nothing interrupts it (a node start spared).
+    const resumed = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
     });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
@@ -104,7 +105,8 @@ describe('Ctrl-C while git moves a checkout', () => {
     expect(repo.git('status', '--porcelain', '--untracked-files=all')).toBe('');
     expect(ended(repo)).toMatchObject({ outcome: 'interrupted', into_asked: 'main' });
 
-    const resumed = runBatonProcess(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
+    // Gone on with in-process: nothing interrupts it (a node start spared).
+    const resumed = await runBaton(['integrate', '--continue', '--test', 'true', '--into', 'main'], {
       cwd: repo.root,
     });
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 import { integrationsStarted, ownFileFeatures } from './fixture.js';
 
 const repos: TempRepo[] = [];
@@ -16,13 +16,17 @@ afterEach(() => {
 
 /** A repository with one feature `a` whose agent writes src/a/a.txt, and `extra` files. */
 function oneFeatureRepo(extra: Record<string, string> = {}): TempRepo {
-  const repo = makeRepo({
+  const repo = makeOneFeatureRepo(extra);
+  repos.push(repo);
+  return repo;
+}
+
+function makeOneFeatureRepo(extra: Record<string, string> = {}): TempRepo {
+  return makeRepo({
     '.gitignore': '.baton/\n',
     ...extra,
     ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
   });
-  repos.push(repo);
-  return repo;
 }
 
 /** Checks out a branch `dev` with a commit of its own, which `main` does not hold. */
@@ -31,18 +35,26 @@ function devWithItsOwnCommit(repo: TempRepo): void {
   repo.commit('dev-only WIP', { 'dev-wip.txt': 'wip\n' });
 }
 
-/** Features a and b, each writing its own file, run to completion. */
+/** Features a and b, each writing its own file, run to completion: run once per test process, then copied. */
 async function ranTwoFeatures(): Promise<TempRepo> {
-  const repo = ownFileFeatures();
+  const repo = await cachedState('into-branch:ran-two-features', async () => {
+    const r = ownFileFeatures();
+    expect((await runBaton(['run'], { cwd: r.root })).code).toBe(0);
+    return r;
+  });
   repos.push(repo);
-  expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
   return repo;
 }
 
+/** `oneFeatureRepo()` run to completion: run once per test process, then copied. */
 async function ranOneFeature(): Promise<TempRepo> {
-  const repo = oneFeatureRepo();
-  const run = await runBaton(['run'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
+  const repo = await cachedState('into-branch:ran-one-feature', async () => {
+    const r = makeOneFeatureRepo();
+    const run = await runBaton(['run'], { cwd: r.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    return r;
+  });
+  repos.push(repo);
   return repo;
 }
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { alphaRepo } from '../attempts/alpha-rig.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 import { integrationsStarted } from './fixture.js';
 
 const repos: TempRepo[] = [];
@@ -17,16 +17,19 @@ afterEach(() => {
 /** Stops an interactive rebase of the last commit at `edit`, in `dir` (the repository by default). */
 const EDIT_LAST = ['-c', 'sequence.editor=sed -i 1s/^pick/edit/', 'rebase', '-q', '-i', 'HEAD~1'];
 
-/** Feature `a` run to completion on a main with two commits of the user's. */
+/** Feature `a` run to completion on a main with two commits of the user's: run once per test process, then copied. */
 async function ranOnTwoCommits(): Promise<TempRepo> {
-  const repo = makeRepo({
-    '.gitignore': '.baton/\n',
-    ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+  const repo = await cachedState('into-in-progress:ran-on-two-commits', async () => {
+    const r = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
+    });
+    r.commit('user work', { 'app.txt': 'v2\n' });
+    const run = await runBaton(['run'], { cwd: r.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    return r;
   });
   repos.push(repo);
-  repo.commit('user work', { 'app.txt': 'v2\n' });
-  const run = await runBaton(['run'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
 }
 

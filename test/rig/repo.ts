@@ -1,7 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** A real git repository in a temporary folder, with gc off and a first commit. */
 export interface TempRepo {
@@ -66,24 +78,90 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# test\
  * A repository built once per test process by `build` (commits, branches, a bare hub beside it: anything
  * inside the built repository's parent folder) and copied for every call, so a fixture that many tests
  * share costs its git processes once. The copy is a plain folder copy: `build` must not make worktrees
- * (their `.git` files hold absolute paths) or leave processes running. `key` names the fixture and what
- * it was built from; the same key always means the same content.
+ * (their `.git` files hold absolute paths; `cachedState` rewrites them) or leave processes running. `key`
+ * names the fixture and what it was built from; the same key always means the same content.
  */
 const built = new Map<string, string>();
 export function cachedRepo(key: string, build: () => TempRepo): TempRepo {
   let source = built.get(key);
   if (!source) {
-    const original = build();
-    source = dirname(original.root);
-    if (built.size === 0)
-      process.once('exit', () => {
-        for (const dir of built.values()) rmSync(dir, { recursive: true, force: true });
-      });
+    source = keepUntilExit(dirname(build().root));
     built.set(key, source);
   }
+  return openRepo(copyFolder(source));
+}
+
+const builtStates = new Map<string, Promise<string>>();
+
+/**
+ * As `cachedRepo`, for a state whose build made worktrees or wrote the repository's absolute path into
+ * files (a run's log, a killed Baton's integration worktree), and whose build may be async (a `baton run`
+ * in-process): in each copy the built parent folder's path is rewritten to the copy's own, in every file
+ * outside git's object store (a worktree's `.git`, git's `gitdir`, Baton's log) and in every link, so the
+ * copy is what `build` would have made there. Both paths are `mkdtemp` names of one length, so no byte
+ * moves. `build` must still leave no process running.
+ */
+export async function cachedState(key: string, build: () => TempRepo | Promise<TempRepo>): Promise<TempRepo> {
+  let source = builtStates.get(key);
+  if (!source) {
+    source = (async () => keepUntilExit(dirname((await build()).root)))();
+    builtStates.set(key, source);
+    // A build that failed is tried again by the next test, as an uncached one would be.
+    source.catch(() => builtStates.delete(key));
+  }
+  const from = await source;
+  const parent = copyFolder(from);
+  rewritePaths(parent, Buffer.from(from), Buffer.from(parent));
+  return openRepo(parent);
+}
+
+const kept: string[] = [];
+
+/** Removes `dir` (a built fixture) when the test process exits; returns it. */
+function keepUntilExit(dir: string): string {
+  if (kept.length === 0)
+    process.once('exit', () => {
+      for (const d of kept) rmSync(d, { recursive: true, force: true });
+    });
+  kept.push(dir);
+  return dir;
+}
+
+/** A fresh parent folder holding a copy of `source`'s contents. */
+function copyFolder(source: string): string {
   const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-test-')));
   cpSync(source, parent, { recursive: true, verbatimSymlinks: true });
-  return openRepo(parent);
+  return parent;
+}
+
+/** Replaces `from` with `to` in every file and link below `dir`, but in git's object stores (compressed, path-free). */
+function rewritePaths(dir: string, from: Buffer, to: Buffer): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!(entry.name === 'objects' && basename(dir) === '.git')) rewritePaths(path, from, to);
+    } else if (entry.isSymbolicLink()) {
+      const target = readlinkSync(path);
+      if (target.includes(from.toString())) {
+        unlinkSync(path);
+        symlinkSync(target.replaceAll(from.toString(), to.toString()), path);
+      }
+    } else if (entry.isFile()) {
+      const content = readFileSync(path);
+      if (content.includes(from)) writeFileSync(path, replaceAll(content, from, to));
+    }
+  }
+}
+
+function replaceAll(content: Buffer, from: Buffer, to: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let i = content.indexOf(from); i !== -1; i = content.indexOf(from, at)) {
+    parts.push(content.subarray(at, i), to);
+    at = i + from.length;
+  }
+  parts.push(content.subarray(at));
+  return Buffer.concat(parts);
 }
 
 /** The TempRepo handle of `<parent>/repo`. */
