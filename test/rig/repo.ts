@@ -1,5 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -75,15 +88,106 @@ export function cachedRepo(key: string, build: () => TempRepo): TempRepo {
   if (!source) {
     const original = build();
     source = dirname(original.root);
-    if (built.size === 0)
-      process.once('exit', () => {
-        for (const dir of built.values()) rmSync(dir, { recursive: true, force: true });
-      });
+    removedAtExit(source);
     built.set(key, source);
   }
+  return openRepo(copyOf(source));
+}
+
+/**
+ * A repository in the state an async `build` leaves it in, worktrees included (typically a `baton run`
+ * that only brings a test to its starting state): built once per test process and copied for every call,
+ * so tests that start from the same run pay for it once. The copy is a plain folder copy of the built
+ * repository's parent folder, then every absolute path of the build's folder that git or Baton wrote
+ * (a worktree's `.git` file and its `gitdir` back-link, the paths in Baton's log) is rewritten to the
+ * copy's, as `git worktree repair` would, and each checkout's index refreshed: each copy is what the
+ * build would have left in its own folder. Its files are new ones (inodes, times): a cache that trusts
+ * a file only while those hold (Baton's status snapshot under .baton/cache/) is a miss in a copy, so a
+ * test of such a cache builds its own. `build` must leave no process running; `key` names the fixture
+ * and what it was built from.
+ */
+const builtAfter = new Map<string, Promise<string>>();
+export async function cachedRepoAfter(key: string, build: () => Promise<TempRepo>): Promise<TempRepo> {
+  let source = builtAfter.get(key);
+  if (!source) {
+    source = build().then((original) => {
+      const dir = dirname(original.root);
+      removedAtExit(dir);
+      return dir;
+    });
+    builtAfter.set(key, source);
+  }
+  const from = await source;
+  const parent = copyOf(from);
+  relocate(parent, asBytes(from), asBytes(parent));
+  const repo = openRepo(parent);
+  // The copies' files have new inodes and times, so the indexes' stat data no longer matches them: git
+  // commands that do not refresh it themselves (read-tree -m -u) would take every file for changed.
+  for (const checkout of [repo.root, ...worktreesOf(repo.root)]) {
+    try {
+      execFileSync('git', ['update-index', '-q', '--refresh'], {
+        cwd: checkout,
+        env: GIT_ENV,
+        stdio: 'ignore',
+      });
+    } catch {
+      // A checkout the build left with changes: refreshed all the same, the changes stay changes.
+    }
+  }
+  return repo;
+}
+
+/** The folders of a repository's linked worktrees, as their `gitdir` files name them. */
+function worktreesOf(root: string): string[] {
+  const admin = join(root, '.git', 'worktrees');
+  if (!existsSync(admin)) return [];
+  return readdirSync(admin)
+    .map((name) => join(admin, name, 'gitdir'))
+    .filter((file) => existsSync(file))
+    .map((file) => dirname(readFileSync(file, 'utf8').trim()))
+    .filter((dir) => existsSync(dir));
+}
+
+const atExit: string[] = [];
+function removedAtExit(dir: string): void {
+  if (atExit.length === 0)
+    process.once('exit', () => {
+      for (const d of atExit) rmSync(d, { recursive: true, force: true });
+    });
+  atExit.push(dir);
+}
+
+/** A fresh temporary folder holding a copy of `source`'s contents. */
+function copyOf(source: string): string {
   const parent = realpathSync(mkdtempSync(join(tmpdir(), 'baton-test-')));
   cpSync(source, parent, { recursive: true, verbatimSymlinks: true });
-  return openRepo(parent);
+  return parent;
+}
+
+/** A string's UTF-8 bytes, one character each: what `relocate` matches a file's bytes against. */
+const asBytes = (text: string) => Buffer.from(text).toString('latin1');
+
+/**
+ * Rewrites `from` to `to` (both as `asBytes` gives them) in every file and symlink under `dir`, git's
+ * object stores left out (their contents are compressed, and an object's bytes are its name).
+ */
+function relocate(dir: string, from: string, to: string): void {
+  const isGitDir = existsSync(join(dir, 'HEAD')) && existsSync(join(dir, 'objects'));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!(isGitDir && entry.name === 'objects')) relocate(path, from, to);
+    } else if (entry.isSymbolicLink()) {
+      const target = readlinkSync(path, 'latin1');
+      if (target.includes(from)) {
+        unlinkSync(path);
+        symlinkSync(Buffer.from(target.replaceAll(from, to), 'latin1'), path);
+      }
+    } else if (entry.isFile()) {
+      const text = readFileSync(path, 'latin1');
+      if (text.includes(from)) writeFileSync(path, Buffer.from(text.replaceAll(from, to), 'latin1'));
+    }
+  }
 }
 
 /** The TempRepo handle of `<parent>/repo`. */
