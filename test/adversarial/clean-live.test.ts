@@ -6,16 +6,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
 import { until } from '../rig/wait.js';
-import {
-  BATON_BIN,
-  built,
-  expectErrorLine,
-  hostileRepo,
-  processesMatching,
-  runBin,
-  watchWorld,
-} from './rig.js';
+import { BATON_BIN, built, expectErrorLine, hostileRepo, processesMatching, watchWorld } from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -43,16 +36,16 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     const since = (JSON.parse(readFileSync(lock, 'utf8')) as { since: string }).since;
     const worktree = r.git('worktree', 'list', '--porcelain');
     for (const args of [['clean'], ['clean', '--force'], ['clean', '--force', '--all', 'feature-001-a']]) {
-      const c = runBin(args, { cwd: r.root });
+      const c = await runBaton(args, { cwd: r.root });
       expect(c.code, c.stderr).toBe(1);
       expect(expectErrorLine(c.stderr, 'lock/busy')).toContain(
         `baton: another Baton is running (pid ${run.pid}, since ${since}`,
       );
     }
-    const json = runBin(['clean', '--json'], { cwd: r.root });
+    const json = await runBaton(['clean', '--json'], { cwd: r.root });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'lock/busy' } });
     // --dry-run changes nothing and may still look; its hint says to wait, since --force is refused too.
-    const dry = runBin(['clean', '--dry-run'], { cwd: r.root });
+    const dry = await runBaton(['clean', '--dry-run'], { cwd: r.root });
     expect(dry.stderr).not.toContain('another Baton');
     expect(dry.stdout).toContain('Refused 1');
     expect(dry.stdout).not.toContain('--force');
@@ -69,7 +62,7 @@ describe.runIf(built)('adversarial: clean while another Baton runs', () => {
     await ended;
     expect(await until(() => processesMatching(marker).length === 0, 15_000)).toBe(true);
     // Once the run is gone, clean works again.
-    const after = runBin(['clean', '--force'], { cwd: r.root });
+    const after = await runBaton(['clean', '--force'], { cwd: r.root });
     expect(after.stderr).not.toContain('another Baton');
     world.expectUntouched();
   });

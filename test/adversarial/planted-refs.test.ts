@@ -10,15 +10,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ownsBase } from '../../src/checks/owns-base.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
+const projectFiles = (contracts: TestContract[]) => ({
+  'README.md': 'hi\n',
+  '.gitignore': '.baton/\n',
+  ...contractFiles(contracts),
+});
+
 function project(contracts: TestContract[]): TempRepo {
-  const repo = makeRepo({ 'README.md': 'hi\n', '.gitignore': '.baton/\n', ...contractFiles(contracts) });
+  const repo = makeRepo(projectFiles(contracts));
   repos.push(repo);
   return repo;
 }
@@ -28,6 +34,24 @@ const fileThere = (id: string) => ({ id: 't', text: 'its file is there', run: `t
 const agentOf = (id: string, extra = '') => ({
   command: `mkdir -p src/${id} && echo ok > src/${id}/x.txt${extra} && git add -A && git commit -qm ${id}-work`,
 });
+
+/**
+ * A project whose `a` also commits a change to README.md (outside its owns), after `baton run`: the run
+ * made once per test process, each test gets a copy of what it left.
+ */
+async function ranOutsideOwns(): Promise<TempRepo> {
+  const repo = await cachedState('planted-refs:a run, README.md changed outside owns', async () => {
+    const built = makeRepo(
+      projectFiles([
+        { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
+      ]),
+    );
+    await runBaton(['run'], { cwd: built.root });
+    return built;
+  });
+  repos.push(repo);
+  return repo;
+}
 
 describe('refs an agent plants beside a feature branch', () => {
   it('a dependency is merged from refs/heads/baton/<dep>, never from a planted .git/baton/<dep>', async () => {
@@ -51,10 +75,7 @@ describe('refs an agent plants beside a feature branch', () => {
   });
 
   it('verify measures owns on refs/heads/baton/<id>, not on a tag of the same name', async () => {
-    const repo = project([
-      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
-    ]);
-    await runBaton(['run'], { cwd: repo.root });
+    const repo = await ranOutsideOwns();
     repo.git('tag', 'baton/a', 'main');
     const v = await runBaton(['verify', 'a'], { cwd: repo.root });
     expect(v.stdout + v.stderr).toContain('changed outside owns: README.md');
@@ -64,10 +85,7 @@ describe('refs an agent plants beside a feature branch', () => {
 
 describe("verify's base for the owns check", () => {
   it('never takes a base_commit from the log unproven: not as an option, not as the branch tip', async () => {
-    const repo = project([
-      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
-    ]);
-    await runBaton(['run'], { cwd: repo.root });
+    const repo = await ranOutsideOwns();
     const victim = join(repo.root, '..', 'victim.txt');
     writeFileSync(victim, 'precious\n');
     mkdirSync(join(repo.root, '..', 'x...baton'));
@@ -94,10 +112,7 @@ describe("verify's base for the owns check", () => {
   });
 
   it('measures from the cut the log records when the base already holds the tip (the main checkout on baton/a)', async () => {
-    const repo = project([
-      { id: 'a', agent: agentOf('a', ' && echo EVIL >> README.md'), criteria: [fileThere('a')] },
-    ]);
-    await runBaton(['run'], { cwd: repo.root });
+    const repo = await ranOutsideOwns();
     repo.git('checkout', '-q', '--detach', 'refs/heads/baton/a');
     const v = await runBaton(['verify', 'a'], { cwd: repo.root });
     expect(v.stdout + v.stderr).toContain('changed outside owns: README.md');

@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
-import { BATON_BIN, built, events, expectErrorLine, processesMatching, runBin, watchWorld } from './rig.js';
+import { BATON_BIN, built, events, expectErrorLine, processesMatching, watchWorld } from './rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -57,7 +58,7 @@ describe.runIf(built)('adversarial: verify and the one-Baton lock', () => {
     const runLock = join(r.root, '.baton', 'run.lock');
     expect(await until(() => processesMatching(agent).length > 0 && existsSync(runLock), 30_000)).toBe(true);
     for (const args of [['verify', 'feature-001-a'], ['verify'], ['verify', '--on', 'integration']]) {
-      const v = runBin(args, { cwd: r.root });
+      const v = await runBaton(args, { cwd: r.root });
       expect(v.code, v.stderr).toBe(1);
       expect(expectErrorLine(v.stderr, 'lock/busy')).toBe(
         `baton: another Baton is running (pid ${run.pid}, since ${since(runLock)}: baton run) [lock/busy]`,
@@ -77,7 +78,7 @@ describe.runIf(built)('adversarial: verify and the one-Baton lock', () => {
       true,
     );
     for (const args of [['run'], ['integrate'], ['clean', '--force'], ['verify']]) {
-      const other = runBin(args, { cwd: r.root });
+      const other = await runBaton(args, { cwd: r.root });
       expect(other.code, other.stderr).toBe(1);
       expect(expectErrorLine(other.stderr, 'lock/busy')).toBe(
         `baton: another Baton is running (pid ${verify.pid}, since ${since(verifyLock)}: baton verify) [lock/busy]`,

@@ -9,7 +9,7 @@ import type { AttemptEnded, BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
-import { alphaRepo } from './alpha-rig.js';
+import { ranAlphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -18,10 +18,8 @@ afterEach(() => {
 
 /** A repository whose feature `alpha` ran best-of-2, and the losing attempt's number and worktree. */
 async function ranAlpha(): Promise<{ repo: TempRepo; loser: number; wt: string }> {
-  const repo = alphaRepo();
+  const repo = await ranAlphaRepo();
   repos.push(repo);
-  const run = await runBaton(['run', 'alpha', '--attempts', '2'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
   const sel = events(repo).find((e) => e.type === 'attempt.selected');
   const loser = sel?.type === 'attempt.selected' && sel.winner === 1 ? 2 : 1;
   return { repo, loser, wt: join(repo.root, '..', 'repo.baton-worktrees', `alpha.a${loser}`) };

@@ -10,7 +10,7 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
-import { alphaRepo } from './alpha-rig.js';
+import { ranAlphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -21,10 +21,8 @@ const events = (repo: TempRepo) => readLog(join(repo.root, '.baton', 'log.jsonl'
 
 /** `alpha` run best-of-2 (both pass): the winner and the other attempt. */
 async function ranAlpha(): Promise<{ repo: TempRepo; winner: number; other: number }> {
-  const repo = alphaRepo();
+  const repo = await ranAlphaRepo();
   repos.push(repo);
-  const run = await runBaton(['run', 'alpha', '--attempts', '2'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
   const sel = events(repo).find((e) => e.type === 'attempt.selected');
   const winner = sel?.type === 'attempt.selected' ? sel.winner : 0;
   return { repo, winner, other: winner === 1 ? 2 : 1 };

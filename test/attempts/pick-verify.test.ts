@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -20,19 +20,25 @@ function contract(id: string): string {
   return `---\nfeature_id: ${id}\ntitle: ${id}\nowns: ["src/${id}/**"]\nacceptance_criteria:\n  - id: ok\n    text: ok\n    run: grep -q ok src/${id}/out.txt\n---\n`;
 }
 
-/** A repository with features fa and fb, run by `sh ./agent.sh`, and fa run with two attempts. */
+/**
+ * A repository with features fa and fb, run by `sh ./agent.sh`, and fa run with two attempts: the run
+ * made once per test process, a copy of what it left for each test.
+ */
 async function ranTwoAttempts(): Promise<TempRepo> {
-  const repo = makeRepo({
-    'README.md': '# app\n',
-    '.gitignore': '.baton/\n',
-    'agent.sh': AGENT,
-    'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
-    'specs/fa/contract.md': contract('fa'),
-    'specs/fb/contract.md': contract('fb'),
+  const repo = await cachedState('pick-verify:fa run --attempts 2', async () => {
+    const built = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\n',
+      'agent.sh': AGENT,
+      'baton.config.json': JSON.stringify({ agent: { command: 'sh ./agent.sh' } }),
+      'specs/fa/contract.md': contract('fa'),
+      'specs/fb/contract.md': contract('fb'),
+    });
+    const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: built.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    return built;
   });
   repos.push(repo);
-  const run = await runBaton(['run', 'fa', '--attempts', '2'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
   return repo;
 }
 

@@ -11,7 +11,7 @@ import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
-import { alphaRepo } from './alpha-rig.js';
+import { alphaRepo, ranAlphaRepo } from './alpha-rig.js';
 
 const repos: TempRepo[] = [];
 const undo: Array<() => void> = [];
@@ -117,10 +117,8 @@ mkdir -p src/alpha; echo $BATON_UNIT_ID > src/alpha/a.txt
 
 /** `alpha` run best-of-2 to the end, both attempts passing; the winner and the other attempt. */
 async function ranAlpha(): Promise<{ repo: TempRepo; winner: number; other: number }> {
-  const repo = alphaRepo();
+  const repo = await ranAlphaRepo();
   repos.push(repo);
-  const run = await runBaton(['run', 'alpha', '--attempts', '2'], { cwd: repo.root });
-  expect(run.code, run.stdout + run.stderr).toBe(0);
   const sel = events(repo).find((e): e is AttemptSelected => e.type === 'attempt.selected');
   const winner = sel?.winner ?? 0;
   return { repo, winner, other: winner === 1 ? 2 : 1 };

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -99,7 +100,10 @@ const builtStates = new Map<string, Promise<string>>();
  * in-process): in each copy the built parent folder's path is rewritten to the copy's own, in every file
  * outside git's object store (a worktree's `.git`, git's `gitdir`, Baton's log) and in every link, so the
  * copy is what `build` would have made there. Both paths are `mkdtemp` names of one length, so no byte
- * moves. `build` must still leave no process running.
+ * moves. Each checkout's index is then refreshed (its stat data names the build's files). The copy's
+ * files are new ones (inodes, times): a cache that trusts a file only while those hold (Baton's status
+ * snapshot under .baton/cache/) is a miss in a copy, so a test of such a cache builds its own. `build`
+ * must still leave no process running.
  */
 export async function cachedState(key: string, build: () => TempRepo | Promise<TempRepo>): Promise<TempRepo> {
   let source = builtStates.get(key);
@@ -112,7 +116,32 @@ export async function cachedState(key: string, build: () => TempRepo | Promise<T
   const from = await source;
   const parent = copyFolder(from);
   rewritePaths(parent, Buffer.from(from), Buffer.from(parent));
-  return openRepo(parent);
+  const repo = openRepo(parent);
+  // The copies' files have new inodes and times, so the indexes' stat data no longer matches them: git
+  // commands that do not refresh it themselves (read-tree -m -u) would take every file for changed.
+  for (const checkout of [repo.root, ...worktreesOf(repo.root)]) {
+    try {
+      execFileSync('git', ['update-index', '-q', '--refresh'], {
+        cwd: checkout,
+        env: GIT_ENV,
+        stdio: 'ignore',
+      });
+    } catch {
+      // A checkout the build left with changes: refreshed all the same, the changes stay changes.
+    }
+  }
+  return repo;
+}
+
+/** The folders of a repository's linked worktrees, as their `gitdir` files name them. */
+function worktreesOf(root: string): string[] {
+  const admin = join(root, '.git', 'worktrees');
+  if (!existsSync(admin)) return [];
+  return readdirSync(admin)
+    .map((name) => join(admin, name, 'gitdir'))
+    .filter((file) => existsSync(file))
+    .map((file) => dirname(readFileSync(file, 'utf8').trim()))
+    .filter((dir) => existsSync(dir));
 }
 
 const kept: string[] = [];

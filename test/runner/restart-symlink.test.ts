@@ -12,21 +12,28 @@ import { describe, expect, it } from 'vitest';
 import { proveFeatureWorktree } from '../../src/git/worktree-proof.js';
 import { expectErrorLine } from '../adversarial/rig.js';
 import { runBaton } from '../rig/cli.js';
-import { okCheckedFeature } from '../rig/contracts.js';
-import type { TempRepo } from '../rig/repo.js';
+import { contractFiles, okCheckedFeature } from '../rig/contracts.js';
+import { cachedState, makeRepo, type TempRepo } from '../rig/repo.js';
 import { events, tempRepos } from './repo-rig.js';
 
-const { repoWith } = tempRepos();
+const { kept } = tempRepos();
 
 const worktreeOf = (repo: TempRepo) => join(repo.root, '..', 'repo.baton-worktrees', 'alpha');
 
-/** A repository where `alpha` ran and failed its check, then the user committed on main: the commit before it. */
+/**
+ * A repository where `alpha` ran and failed its check, then the user committed on main: the commit
+ * before it. The run is made once per test process, each test gets a copy of what it left.
+ */
 async function afterRun(): Promise<{ repo: TempRepo; older: string }> {
-  const repo = repoWith([okCheckedFeature('alpha', 'C')]);
-  expect((await runBaton(['run', 'alpha'], { cwd: repo.root })).code).toBe(1);
-  const older = repo.git('rev-parse', 'HEAD');
-  repo.commit('the user’s own work', { 'notes.txt': 'mine\n' });
-  return { repo, older };
+  const repo = kept(
+    await cachedState('restart-symlink:alpha failed its check, then a commit on main', async () => {
+      const built = makeRepo({ 'README.md': '# app\n', ...contractFiles([okCheckedFeature('alpha', 'C')]) });
+      expect((await runBaton(['run', 'alpha'], { cwd: built.root })).code).toBe(1);
+      built.commit('the user’s own work', { 'notes.txt': 'mine\n' });
+      return built;
+    }),
+  );
+  return { repo, older: repo.git('rev-parse', 'HEAD^') };
 }
 
 /** What must not change in the main checkout: its branch, its files, its status. */
