@@ -467,7 +467,16 @@ export interface QueueScope {
 export function queueScope(onTestFinished: (fn: () => Promise<void>) => void): QueueScope {
   const cleanups: Array<() => Promise<void> | void> = [];
   onTestFinished(async () => {
-    for (const c of cleanups.reverse()) await c();
+    // Each runs even after one failed: a redis-server or worker left behind would outlive the suite.
+    const failures: unknown[] = [];
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   });
   const child = (c: BatonChild) => {
     cleanups.push(() => kill(c));
