@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
-import { runBatonProcess } from '../rig/cli.js';
+import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
   type BatonChild,
@@ -68,10 +68,10 @@ describe('baton run --queue with baton worker', () => {
     });
     // The workers' checks are their word: integrate takes the features once their checks pass here, on
     // branches `baton verify` checks out (a queued run made no worktree on this machine).
-    const verify = runBatonProcess(['verify'], { cwd: p.repo.root });
+    const verify = await runBaton(['verify'], { cwd: p.repo.root });
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stderr).toContain("checked out feature-010's branch (its work came from a worker)");
-    const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const integrate = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(0);
     for (const id of p.ids) expect(p.repo.git('show', `baton/integration:src/${id}/index.txt`)).toContain(id);
     // The queued agent's environment is a local feature's: its branch (the attempt's own on the worker,
@@ -88,7 +88,7 @@ describe('baton run --queue with baton worker', () => {
     const { redis, p } = await setup(s, 1);
     const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '3', ...SHORT_LOCK });
     await ready(w1);
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     await kill(w1);
     s.worker(p, redis.url, 'w2', SHORT_LOCK);
@@ -107,7 +107,7 @@ describe('baton run --queue with baton worker', () => {
     const { redis, p } = await setup(s, 1);
     const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '2', ...SHORT_LOCK });
     await ready(w1);
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1');
     w1.proc.kill('SIGSTOP');
     s.defer(() => void w1.proc.kill('SIGCONT'));
@@ -142,12 +142,12 @@ describe('baton run --queue with baton worker', () => {
     const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n && git add n && git -c user.name=n -c user.email=n@n commit -qm n`;
     const p = s.project(1, { agent });
     await ready(s.worker(p, redis.url, 'w1'));
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, orch.output()).toBe(1);
     const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
     expect(ended?.status).toBe('failed');
     expect(String(ended?.reason)).toContain('src/feature-001/nest is a nested git repository');
-    const integrate = await runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const integrate = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(integrate.code).toBe(1);
     // Never promoted: the commit stays on its attempt ref, and there is no baton/<id> to merge.
     expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import {
   AGENT,
   type BatonChild,
+  type InProcessBaton,
   type QueuedProject,
   type QueueScope,
   queueScope,
@@ -44,7 +45,7 @@ async function setup(
 async function restoreAfter(
   p: QueuedProject,
   away: string,
-  child: BatonChild,
+  child: BatonChild | InProcessBaton,
   failed: RegExp,
   ms = 2000,
 ): Promise<void> {
@@ -67,7 +68,7 @@ describe.concurrent('a hub that does not answer for a few seconds, on the worker
     const s = queueScope(onTestFinished);
     const { redis, p, runs, away, workerEnv } = await setup(s, { outageAtPush: true });
     const w = s.worker(p, redis.url, 'w1', workerEnv);
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     await restoreAfter(p, away, w, /push of \S+ failed/);
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     expect(endOf(p)?.status).toBe('complete');
@@ -82,7 +83,7 @@ describe.concurrent('a hub that does not answer for a few seconds, on the worker
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p, runs, away, workerEnv } = await setup(s);
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     await until(
       () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
       'the job to be on the queue',
@@ -106,7 +107,7 @@ describe.concurrent('a hub that does not answer for a few seconds, on the worker
     const s = queueScope(onTestFinished);
     const { redis, p, runs, workerEnv } = await setup(s, { outageAtPush: true });
     s.worker(p, redis.url, 'w1', { ...workerEnv, BATON_HUB_RETRY_MS: '1000' });
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, orch.output()).toBe(1);
     const reason = String(endOf(p)?.reason);
     expect(reason).toMatch(/could not push refs\/baton\/attempts\/feature-001\/\S+ to the hub/);
@@ -132,7 +133,7 @@ describe.concurrent('a hub that does not answer at promotion, on the orchestrato
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p, away } = await setup(s);
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     pushThenHideHub(s, p, redis, away);
     await restoreAfter(p, away, orch, /could not fetch/);
     expect(await orch.exited, orch.output()).toBe(0);
@@ -146,7 +147,7 @@ describe.concurrent('a hub that does not answer at promotion, on the orchestrato
     const s = queueScope(onTestFinished);
     const { redis, p, away } = await setup(s);
     const env = { BATON_HUB_RETRY_MS: '1000' };
-    const orch = s.run(p, redis, [], env);
+    const orch = s.runHere(p, redis, [], env);
     pushThenHideHub(s, p, redis, away);
     expect(await orch.exited, orch.output()).toBe(1);
     const reason = String(endOf(p)?.reason);
@@ -155,7 +156,7 @@ describe.concurrent('a hub that does not answer at promotion, on the orchestrato
     );
     expect(reason).toContain('--resume');
     renameSync(away, p.hub);
-    const resumed = s.run(p, redis, ['--resume'], env);
+    const resumed = s.runHere(p, redis, ['--resume'], env);
     expect(await resumed.exited, resumed.output()).toBe(0);
     expect(resumed.output()).toContain('1 feature');
     const ended = p.events().filter((e) => e.type === 'feature.ended');

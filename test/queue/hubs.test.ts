@@ -4,10 +4,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { type BatonChild, queueScope, until } from './rig.js';
+import { type BatonChild, type InProcessBaton, queueScope, until } from './rig.js';
 
 /** The child's exit code, or 'still running' after 15 s (a command that took its input would go on). */
-const exitOf = (c: BatonChild) =>
+const exitOf = (c: BatonChild | InProcessBaton) =>
   Promise.race([c.exited, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
 
 describe('hubs of a queued run', () => {
@@ -24,7 +24,7 @@ describe('hubs of a queued run', () => {
       { cwd: p.scratch },
     );
     await until(() => /worker \S+ on /.test(stranger.output()), 'the other hub’s worker to start');
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     await until(() => orch.output().includes('no live worker of the hub'), 'the warning');
     expect(orch.output()).toContain(
       `no live worker of the hub ${p.hub} takes "command" jobs (the live workers with it serve ${other})`,
@@ -52,7 +52,7 @@ describe('hubs of a queued run', () => {
       ['worker', '--queue', redis.url, '--hub', '../hub.git', '--dir', 'w1', '--agents', 'command'],
       { cwd: p.scratch },
     );
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', '../hub.git'], { cwd: p.repo.root });
+    const orch = s.here(['run', '--queue', redis.url, '--hub', '../hub.git'], { cwd: p.repo.root });
     expect(await orch.exited, orch.output() + w.output()).toBe(0);
     // The agent's log stayed on the worker: status says where, not a path on this machine.
     const status = await runBaton(['status'], { cwd: p.repo.root });
@@ -88,7 +88,9 @@ describe('hubs of a queued run', () => {
     const worktree = join(p.scratch, 'linked');
     p.repo.git('worktree', 'add', '-q', '--detach', worktree);
     for (const hub of ['.', `file://${p.repo.root}`, worktree, join(p.repo.root, '.git')]) {
-      const run = s.baton(['run', '--queue', redis.url, '--hub', hub], { cwd: p.repo.root });
+      // The first spelling in a `baton` of its own (the real binary's exit), the others in this process.
+      const args = ['run', '--queue', redis.url, '--hub', hub];
+      const run = hub === '.' ? s.baton(args, { cwd: p.repo.root }) : s.here(args, { cwd: p.repo.root });
       expect(await exitOf(run), run.output()).toBe(2);
       expect(run.output()).toContain('[queue/hub-is-repository]');
       expect(run.output()).toContain('git clone --bare . ../hub.git');

@@ -5,7 +5,6 @@ import { describe, expect, test } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import {
   AGENT,
-  type BatonChild,
   forgedCommit,
   type QueuedProject,
   type QueueScope,
@@ -19,9 +18,9 @@ async function setup(s: QueueScope, agent?: string): Promise<{ redis: TestRedis;
   return { redis: await s.redis(), p: s.project(1, agent ? { agent } : {}) };
 }
 
-/** A queued run started with no worker yet: it waits, its job on the queue. */
-async function waitingRun(s: QueueScope, p: QueuedProject, redis: TestRedis): Promise<BatonChild> {
-  const orch = s.run(p, redis);
+/** A queued run (`start`ed) with no worker yet: it waits, its job on the queue. */
+async function waitingRun<T>(p: QueuedProject, start: () => T): Promise<T> {
+  const orch = start();
   await until(
     () => p.events().some((e) => e.type === 'queue.job' && e.state === 'waiting'),
     'the job to be on the queue',
@@ -41,7 +40,8 @@ describe('promotion of a queued run', () => {
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p } = await setup(s);
-    const orch = await waitingRun(s, p, redis);
+    // A real process: the lock names its pid, which no command in this one may share.
+    const orch = await waitingRun(p, () => s.run(p, redis));
     for (const args of [
       ['run'],
       ['run', '--queue', redis.url, '--hub', p.hub],
@@ -70,7 +70,7 @@ describe('promotion of a queued run', () => {
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p } = await setup(s);
-    const orch = await waitingRun(s, p, redis);
+    const orch = await waitingRun(p, () => s.runHere(p, redis));
     const base = p.repo.git('rev-parse', 'HEAD');
     p.repo.git('branch', 'baton/feature-001', base);
     s.worker(p, redis.url, 'w1');
@@ -92,7 +92,7 @@ describe('promotion of a queued run', () => {
     const agent = `${AGENT} && mkdir -p .baton && echo PWNED > .baton/log.jsonl && git add -f .baton/log.jsonl`;
     const { redis, p } = await setup(s, agent);
     s.worker(p, redis.url, 'w1');
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, orch.output()).toBe(1);
     const ended = endOf(p);
     expect(ended?.status).toBe('failed');
@@ -112,7 +112,7 @@ describe('promotion of a queued run', () => {
   }) => {
     const s = queueScope(onTestFinished);
     const { redis, p } = await setup(s);
-    const orch = await waitingRun(s, p, redis);
+    const orch = await waitingRun(p, () => s.runHere(p, redis));
     // A forged result: a commit on the run's base that adds Baton's log, pushed to the attempt's ref.
     const base = p.repo.git('rev-parse', 'HEAD');
     const forged = forgedCommit(p.repo.root, base, { '.baton/log.jsonl': 'PWNED' });

@@ -15,9 +15,7 @@ describe.concurrent('recovery of a queued run', () => {
     const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
     await until(() => /check file passed/.test(first.output()), 'a first feature to be checked');
     await kill(first);
-    const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
-      cwd: p.repo.root,
-    });
+    const resumed = s.runHere(p, redis, ['--resume']);
     expect(await resumed.exited, resumed.output()).toBe(0);
     // A queued run runs as many at once as the workers take, and its resume times only itself.
     expect(first.output()).toMatch(
@@ -73,7 +71,7 @@ describe.concurrent('recovery of a queued run', () => {
     expect(p.repo.git('worktree', 'list').split('\n')).toHaveLength(1);
 
     s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
-    const resumed = s.baton(command.split(' ').slice(1), { cwd: p.repo.root });
+    const resumed = s.here(command.split(' ').slice(1), { cwd: p.repo.root });
     expect(await resumed.exited, resumed.output()).toBe(0);
     const ended = p.events().filter((e) => e.type === 'feature.ended');
     expect(ended.map((e) => e.status)).toEqual(['complete', 'complete']);

@@ -27,18 +27,16 @@ describe('resuming a queued run', () => {
     });
     s.defer(() => rmSync(gates, { recursive: true, force: true }));
     s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
-    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const first = s.runHere(p, redis);
     await until(
       () => p.events().some((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001'),
       'feature-001 to fail',
     );
-    first.proc.kill('SIGINT');
+    first.interrupt();
     await first.exited;
     expect(first.output()).toContain('detached from run');
     writeFileSync(gate, '');
-    const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
-      cwd: p.repo.root,
-    });
+    const resumed = s.runHere(p, redis, ['--resume']);
     expect(await resumed.exited, resumed.output()).toBe(1);
     const starts = p.events().filter((e) => e.type === 'run.started');
     expect(starts.map((e) => e.feature_ids)).toEqual([['feature-001', 'feature-002'], ['feature-002']]);
@@ -63,9 +61,7 @@ describe('resuming a queued run', () => {
     const redis = await s.redis();
     const p = s.project(3);
     s.worker(p, redis.url, 'w1');
-    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub, 'feature-002'], {
-      cwd: p.repo.root,
-    });
+    const first = s.runHere(p, redis, ['feature-002']);
     expect(await first.exited, first.output()).toBe(0);
     const resumed = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], {
       cwd: p.repo.root,
@@ -95,23 +91,21 @@ describe('resuming a queued run', () => {
     });
     s.defer(() => rmSync(gates, { recursive: true, force: true }));
     const w = s.worker(p, redis.url, 'w1', {}, ['-j', '2']);
-    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const first = s.runHere(p, redis);
     await until(
       () => p.events().filter((e) => e.type === 'feature.started').length === 2,
       'both agents to start',
     );
-    first.proc.kill('SIGINT');
+    first.interrupt();
     await first.exited;
-    const some = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume', 'feature-002'], {
-      cwd: p.repo.root,
-    });
+    const some = s.runHere(p, redis, ['--resume', 'feature-002']);
     await until(() => some.output().includes('1 feature'), 'the resume of feature-002 to start');
     // feature-001 ends with its checks passing while only feature-002's resume reads the stream.
     writeFileSync(join(gates, 'feature-001'), '');
     await until(() => /feature-001: attempt 1 ended complete/.test(w.output()), 'feature-001 to end');
     writeFileSync(join(gates, 'feature-002'), '');
     expect(await some.exited, some.output()).toBe(0);
-    const rest = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--resume'], { cwd: p.repo.root });
+    const rest = s.runHere(p, redis, ['--resume']);
     expect(await rest.exited, rest.output()).toBe(0);
     expect(await statuses(p.repo.root)).toEqual({ 'feature-001': 'complete', 'feature-002': 'complete' });
     // feature-001's worker check of its criterion reached the log, through the resume that follows it.

@@ -15,7 +15,7 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { attemptRef } from '../../src/git/refs.js';
 import { eventIdOf, eventStreamKey, jobInstanceOf, QUEUE_PREFIX, queueName } from '../../src/queue/names.js';
-import { BATON_BIN } from '../rig/cli.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -184,7 +184,9 @@ export function makeQueuedProject(
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
-    cleanup: repo.cleanup,
+    // A worker SIGKILLed as its test ends can leave a git of its own writing in its clone a moment longer
+    // (ENOTEMPTY): the removal is tried again.
+    cleanup: () => rmSync(parent, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }),
   };
 }
 
@@ -195,18 +197,18 @@ export interface BatonChild {
   exited: Promise<number | null>;
 }
 
+/** The queue timings of every test's `baton`, in a process of its own or in this one: short locks and readings. */
+const FAST_QUEUE = {
+  BATON_QUEUE_LOCK_MS: '2000',
+  BATON_QUEUE_STALLED_MS: '1000',
+  BATON_QUEUE_RECONCILE_MS: '500',
+};
+
 /** Spawns the built CLI (`bin/baton.js`) with fast queue timings. */
 export function spawnBaton(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): BatonChild {
   const proc = spawn(process.execPath, [BATON_BIN, ...args], {
     cwd: opts.cwd,
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
-      BATON_QUEUE_LOCK_MS: '2000',
-      BATON_QUEUE_STALLED_MS: '1000',
-      BATON_QUEUE_RECONCILE_MS: '500',
-      ...opts.env,
-    },
+    env: { ...process.env, NO_COLOR: '1', ...FAST_QUEUE, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -219,6 +221,56 @@ export function spawnBaton(args: string[], opts: { cwd: string; env?: NodeJS.Pro
     proc.once('exit', (code) => setTimeout(() => resolve(code), 2000).unref());
   });
   return { proc, output: () => out, exited };
+}
+
+/**
+ * A `baton` run in this process (`runBaton`), watched as a child is: its output (stdout and stderr as they
+ * come), its exit code, and a Ctrl-C (`interrupt`).
+ */
+export interface InProcessBaton {
+  output(): string;
+  exited: Promise<number>;
+  /** Does what one Ctrl-C does: every interrupt handler the command listens with is called. */
+  interrupt(): void;
+  /** Whether the command has returned. */
+  ended(): boolean;
+}
+
+/**
+ * Runs `baton <args>` in this process with fast queue timings: for the orchestrator of a test whose
+ * subject is not its process (no signal but Ctrl-C, no output from outside the CLI's streams, no exit of
+ * its own). A real `baton` costs 0.3–0.5 s of CPU, most of it its start.
+ */
+export function batonInProcess(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): InProcessBaton {
+  let out = '';
+  const seen = { stdout: 0, stderr: 0 };
+  const take = (stream: keyof typeof seen) => (all: string) => {
+    out += all.slice(seen[stream]);
+    seen[stream] = all.length;
+  };
+  const handlers: Array<() => void> = [];
+  let ended = false;
+  const exited = runBaton(args, {
+    cwd: opts.cwd,
+    env: { ...FAST_QUEUE, ...opts.env },
+    onStdout: take('stdout'),
+    onStderr: take('stderr'),
+    interrupt: (fire) => handlers.push(fire),
+  }).then((r) => {
+    ended = true;
+    return r.code;
+  });
+  return {
+    output: () => out,
+    exited,
+    interrupt: () => {
+      for (const fire of handlers) fire();
+    },
+    ended: () => ended,
+  };
 }
 
 /**
@@ -397,6 +449,10 @@ export interface QueueScope {
   baton(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): BatonChild;
   /** `baton run --queue <redis> --hub <hub> …args` in the project, SIGKILLed at the end if still running. */
   run(p: QueuedProject, redis: TestRedis, args?: string[], env?: NodeJS.ProcessEnv): BatonChild;
+  /** `baton <args>` in this process (`batonInProcess`), interrupted at the end if still running. */
+  here(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): InProcessBaton;
+  /** `run`'s command in this process (`here`). */
+  runHere(p: QueuedProject, redis: TestRedis, args?: string[], env?: NodeJS.ProcessEnv): InProcessBaton;
   /** A worker (`spawnWorker`), SIGKILLed at the end if still running. */
   worker(
     p: QueuedProject,
@@ -411,7 +467,16 @@ export interface QueueScope {
 export function queueScope(onTestFinished: (fn: () => Promise<void>) => void): QueueScope {
   const cleanups: Array<() => Promise<void> | void> = [];
   onTestFinished(async () => {
-    for (const c of cleanups.reverse()) await c();
+    // Each runs even after one failed: a redis-server or worker left behind would outlive the suite.
+    const failures: unknown[] = [];
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   });
   const child = (c: BatonChild) => {
     cleanups.push(() => kill(c));
@@ -432,6 +497,19 @@ export function queueScope(onTestFinished: (fn: () => Promise<void>) => void): Q
     baton: (args, opts) => child(spawnBaton(args, opts)),
     run: (p, redis, args = [], env = {}) =>
       child(spawnBaton(['run', '--queue', redis.url, '--hub', p.hub, ...args], { cwd: p.repo.root, env })),
+    here(args, opts) {
+      const b = batonInProcess(args, opts);
+      // A Ctrl-C detaches a queued run (its jobs stay on the queue) and ends a worker once its jobs are done.
+      cleanups.push(async () => {
+        if (b.ended()) return;
+        b.interrupt();
+        await b.exited;
+      });
+      return b;
+    },
+    runHere(p, redis, args = [], env = {}) {
+      return this.here(['run', '--queue', redis.url, '--hub', p.hub, ...args], { cwd: p.repo.root, env });
+    },
     worker: (p, redisUrl, name, env = {}, extra = []) => child(spawnWorker(p, redisUrl, name, env, extra)),
   };
 }

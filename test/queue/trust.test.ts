@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import { eventIdOf, eventStreamKey } from '../../src/queue/names.js';
-import { runBaton, runBatonProcess } from '../rig/cli.js';
+import { runBaton } from '../rig/cli.js';
 import { AGENT, forgedCommit, queueScope, startForger } from './rig.js';
 
 const checkEvents = (events: Array<Record<string, unknown>>, id: string) =>
@@ -23,7 +23,7 @@ describe('a queued run does not take a worker at its word', () => {
     });
     // The worker's environment holds the queue, as a Kubernetes Secret would give it.
     s.worker(p, redis.url, 'w1', { ONLY_HERE: 'yes', BATON_QUEUE: redis.url, BATON_HUB: p.hub });
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, orch.output()).toBe(0);
     // The run ends as the workers said, and says whose word that is and what checks it here.
     expect(orch.output()).toMatch(
@@ -59,7 +59,7 @@ describe('a queued run does not take a worker at its word', () => {
       /- `feature-001`: its checks passed on worker w1 .*run `baton verify feature-001`/,
     );
 
-    const refused = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const refused = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(refused.code, refused.stdout + refused.stderr).toBe(1);
     expect(refused.stderr).toContain('[integrate/nothing-passed]');
     expect(refused.stderr).toMatch(
@@ -71,7 +71,7 @@ describe('a queued run does not take a worker at its word', () => {
     const verified = await runBaton(['verify', 'feature-001'], { cwd: p.repo.root });
     expect(verified.code, verified.stdout + verified.stderr).toBe(1);
     expect(verified.stderr).toContain("checked out feature-001's branch (its work came from a worker)");
-    const still = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const still = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(still.code).toBe(1);
     expect(still.stderr).toMatch(/feature-001 \(failed-checks: here: /);
 
@@ -82,7 +82,7 @@ describe('a queued run does not take a worker at its word', () => {
       config,
       JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), trust_workers: true }),
     );
-    const trusted = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const trusted = await runBaton(['integrate'], { cwd: p.repo.root });
     // A partial integration (feature-001 left out) exits 1.
     expect(trusted.code, trusted.stdout + trusted.stderr).toBe(1);
     expect(trusted.stdout).toContain('1 of 2 merged');
@@ -98,7 +98,7 @@ describe('a queued run does not take a worker at its word', () => {
     const p = s.project(1, {
       criteria: [{ id: 'tests', text: 'the file says GOOD', run: 'grep -q GOOD src/feature-001/index.txt' }],
     });
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     // Work inside owns that fails the criterion, and not one check event: the criterion ran nowhere.
     const forged = forgedCommit(p.repo.root, p.repo.git('rev-parse', 'HEAD'), {
       'src/feature-001/index.txt': 'x',
@@ -125,7 +125,7 @@ describe('a queued run does not take a worker at its word', () => {
     expect(status.stdout).toMatch(
       /^feature-001 +failed-checks .* 1\/2 .*the worker reported it complete, but criterion tests/m,
     );
-    const refused = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const refused = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       /feature-001 \(failed-checks: the worker reported it complete, but criterion tests/,
@@ -143,9 +143,7 @@ describe('a queued run does not take a worker at its word', () => {
     const redis = await s.redis();
     const p = s.project(1);
     s.worker(p, redis.url, 'w1');
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub, '--no-verify'], {
-      cwd: p.repo.root,
-    });
+    const orch = s.runHere(p, redis, ['--no-verify']);
     expect(await orch.exited, orch.output()).toBe(0);
     const why = 'criterion file of its contract has no result from its last checks';
     expect(orch.output()).toContain('1/1 features complete');
@@ -169,7 +167,7 @@ describe('a queued run does not take a worker at its word', () => {
     const s = queueScope(onTestFinished);
     const redis = await s.redis();
     const p = s.project(1);
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     // The commit: the feature's file, and README.md, which feature-001 does not own.
     const base = p.repo.git('rev-parse', 'HEAD');
     const forged = forgedCommit(p.repo.root, base, {
@@ -226,7 +224,7 @@ describe('a queued run does not take a worker at its word', () => {
       reason: expect.stringContaining('owns: changed outside owns: README.md'),
     });
 
-    const integrate = runBatonProcess(['integrate'], { cwd: p.repo.root });
+    const integrate = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(integrate.code, integrate.stdout + integrate.stderr).toBe(1);
     expect(integrate.stderr).toMatch(/feature-001 \(failed-checks: owns: changed outside owns: README\.md/);
     expect(p.repo.git('branch', '--list', 'baton/integration')).toBe('');

@@ -53,7 +53,7 @@ describe("a worker runs the agent by the local runner's rules", () => {
       { cwd: p.scratch, env: { PATH: `${bin}:${process.env.PATH}` } },
     );
     await until(() => w.output().includes(' agents claude'), 'the worker to start');
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, `${orch.output()}\n${w.output()}`).toBe(0);
     const events = p.events();
     expect(events.filter((e) => e.type === 'agent.retrying')).toMatchObject([

@@ -31,7 +31,7 @@ describe.concurrent("a worker's events in the orchestrator's log", () => {
     const p = s.project(1, { agent });
     const w = s.worker(p, redis.url, 'w1');
     await until(() => w.output().includes(' agents command'), 'the worker to start');
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     expect(await orch.exited, orch.output()).toBe(0);
     expect(orch.output()).toMatch(
       /baton: ignored worker event \S+:1:\d+: an event of \d+ bytes is longer than the log's 1048576-byte limit; not written/,
@@ -110,7 +110,7 @@ describe.concurrent("a worker's events in the orchestrator's log", () => {
     const client = new Redis(redis.url);
     s.defer(() => void client.disconnect());
     const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '5', ...SHORT_LOCK });
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     await until(() => /running command/.test(orch.output()), 'the agent to start on w1', 20_000);
     await kill(w1);
     // w2's agent is held until the stale line is on the stream: the job is still running when it comes.
@@ -147,7 +147,7 @@ describe.concurrent("a worker's events in the orchestrator's log", () => {
     // The agent is held until the forged line is on the stream: what it sends next comes after it.
     const gate = agentGate(p);
     s.worker(p, redis.url, 'w1', gate.env);
-    const orch = s.run(p, redis);
+    const orch = s.runHere(p, redis);
     const started = () => p.events().find((e) => e.type === 'feature.started');
     await until(() => started() !== undefined, 'the agent to start', 20_000);
     const jobId = String(p.events().find((e) => e.type === 'queue.job')?.job_id);

@@ -8,6 +8,7 @@ import {
   AGENT,
   agentGate,
   type BatonChild,
+  type InProcessBaton,
   kill,
   type QueuedProject,
   type QueueScope,
@@ -15,9 +16,15 @@ import {
   until,
 } from './rig.js';
 
-/** The exit code of a child that must end within `ms`. */
-async function endsWithin(child: BatonChild, what: string, ms: number): Promise<number | null> {
-  await until(() => child.proc.exitCode !== null || child.proc.signalCode !== null, what, ms);
+/** The exit code of a child (or a `baton` in this process) that must end within `ms`. */
+async function endsWithin(
+  child: BatonChild | InProcessBaton,
+  what: string,
+  ms: number,
+): Promise<number | null> {
+  const ended =
+    'proc' in child ? () => child.proc.exitCode !== null || child.proc.signalCode !== null : child.ended;
+  await until(ended, what, ms);
   return child.exited;
 }
 
@@ -33,11 +40,11 @@ describe.concurrent('jobs on one worker', () => {
     const gate = agentGate(p);
     const w = s.worker(p, redis.url, 'w1', gate.env, ['-j', '2']);
     // A first run detached by Ctrl-C: its job goes on, and a fresh run puts a second job for the feature.
-    const first = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const first = s.runHere(p, redis);
     await until(() => /attempt 1 started/.test(w.output()), 'the first job to start');
-    first.proc.kill('SIGINT');
+    first.interrupt();
     await endsWithin(first, 'the first run to detach', 10_000);
-    const second = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const second = s.runHere(p, redis);
     await until(
       () => (w.output().match(/attempt 1 started/g) ?? []).length === 2,
       'the second job to start beside the first',
@@ -68,7 +75,7 @@ describe.concurrent('jobs on one worker', () => {
     const p = s.project(1, { agent: `${AGENT} # ${marker}` });
     const gate = agentGate(p);
     const w1 = s.worker(p, redis.url, 'w1', gate.env);
-    const run = s.run(p, redis);
+    const run = s.runHere(p, redis);
     await until(() => processesMatching(marker).length > 0, 'the agent to start', 20_000);
     w1.proc.kill('SIGINT');
     await until(
@@ -101,9 +108,11 @@ describe.concurrent('jobs on one worker', () => {
     const p = s.project(1);
     const gate = agentGate(p);
     const w = s.worker(p, redis.url, 'w1', { ...gate.env, BATON_WORKER_ABANDON_MS: '2000' });
-    const run = s.run(p, redis);
+    const run = s.runHere(p, redis);
     await until(() => /attempt 1 started/.test(w.output()), 'the job to start');
-    await kill(run);
+    // The run detaches (its job goes on), so that only the worker is left to miss Redis.
+    run.interrupt();
+    await run.exited;
     await redis.kill9();
     gate.open();
     // The agent's end, its checks and the push of its commit wait for no Redis.
@@ -218,7 +227,7 @@ describe.concurrent('a job Redis lost', () => {
     const redis = await s.redis();
     const { p, env } = sleepingFirstRun(s, 2);
     s.worker(p, redis.url, 'w1', env);
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start');
     // Redis restarted without persistence: every key gone, the job's and the event stream's alike.
     execFileSync('redis-cli', ['-p', String(redis.port), 'flushall']);
@@ -236,7 +245,7 @@ describe.concurrent('a job Redis lost', () => {
       }),
     ]);
 
-    const resumed = s.baton(command.split(' ').slice(1), { cwd: p.repo.root });
+    const resumed = s.here(command.split(' ').slice(1), { cwd: p.repo.root });
     expect(await endsWithin(resumed, 'the resume to end', 30_000), resumed.output()).toBe(0);
     const events = p.events();
     const eids = events.map((e) => e.eid).filter(Boolean);

@@ -14,7 +14,7 @@ describe('a worker killed with -9 while its agent runs', () => {
     const redis = await s.redis();
     const p = s.project(1);
     const w1 = s.worker(p, redis.url, 'w1', { AGENT_SLEEP: '300' });
-    const orch = s.baton(['run', '--queue', redis.url, '--hub', p.hub], { cwd: p.repo.root });
+    const orch = s.runHere(p, redis);
     await until(() => p.events().some((e) => e.type === 'feature.started'), 'the agent to start on w1');
     const pgid = Number(p.events().find((e) => e.type === 'feature.started')?.pgid);
     s.defer(() => void signalGroup(pgid, 'SIGKILL'));
