@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { BRANCH_IN_PROGRESS } from './branch-in-progress.js';
 import { moveBranch } from './branches.js';
-import { git, gitShielded } from './git.js';
+import { git, gitRaw, gitShielded } from './git.js';
 import { gitRefusal } from './refusal.js';
 import { listWorktrees, worktreeAt } from './worktree-list.js';
 import { type ProvenWorktree, proveFeatureWorktree } from './worktree-proof.js';
@@ -84,6 +84,10 @@ export async function moveWithWorktree(
       },
     );
   }
+  // read-tree trusts the index's stat data and does not refresh it, as `git checkout` does: a file only
+  // touched (same content: a restored or copied worktree, an editor saving unchanged) would refuse the
+  // move as a local change. The refresh rewrites stat data only; its exit (files that do differ) is read-tree's to judge.
+  await gitRaw(worktree.realPath, ['update-index', '-q', '--refresh'], undefined, env);
   if (!(await moveBranch(worktree.realPath, { branch, to: o.to, from: o.from, why: o.why, env })))
     return false;
   // Out of the terminal's Ctrl-C: files half-written would leave the worktree half-moved.

@@ -1,7 +1,7 @@
 // Moving a branch a worktree has checked out brings its files along (read-tree -m -u), which would
 // overwrite an untracked or ignored file (a local .env) where the move adds a tracked one: such a move
 // is refused before anything moves. Real repositories.
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -53,6 +53,29 @@ describe('moveWithWorktree', () => {
     expect(await moveWithWorktree(proven(repo, wt), { from, to, why: 'test' })).toBe(true);
     expect(repo.git('rev-parse', 'baton/a')).toBe(to);
     expect(readFileSync(join(wt, 'x.env'), 'utf8')).toBe('TRACKED=1\n');
+  });
+
+  it('moves past a file only touched (same content, new times), and still refuses a real local change to it', async () => {
+    const repo = makeRepo({ 'README.md': '# app\n' });
+    repos.push(repo);
+    const from = repo.git('rev-parse', 'HEAD');
+    const to = repo.commit('readme', { 'README.md': '# app, moved\n' });
+    const wt = `${repo.root}-wt`;
+    repo.git('worktree', 'add', '-q', '-b', 'baton/a', wt, from);
+    // As a restored or copied worktree has it: the same bytes, stat data the index does not hold.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(wt, 'README.md'), later, later);
+    expect(await moveWithWorktree(proven(repo, wt), { from, to, why: 'test' })).toBe(true);
+    expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('# app, moved\n');
+
+    writeFileSync(join(wt, 'README.md'), 'mine\n');
+    const err = await moveWithWorktree(proven(repo, wt), { from: to, to: from, why: 'test' }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as UserError).code).toBe(BRANCH_CHECKED_OUT);
+    expect((err as UserError).message).toContain('whose local changes the move would overwrite');
+    expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('mine\n');
+    expect(repo.git('rev-parse', 'baton/a')).toBe(to);
   });
 
   it('refuses where an ignored file stands at a parent folder of a path the move adds', async () => {
