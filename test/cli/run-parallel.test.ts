@@ -55,6 +55,8 @@ describe('npm test runs typecheck beside the test run (--live)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('tests-args ["--reporter=dot","x"]');
     expect(r.stdout).toMatch(/> fine: ok/);
+    // Printed after the live output, never into it.
+    expect(r.stdout.indexOf('> fine: ok')).toBeGreaterThan(r.stdout.indexOf('tests-args'));
     expect(r.stdout).not.toContain('FAILED');
   });
 
