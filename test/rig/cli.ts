@@ -53,8 +53,16 @@ export async function runBaton(
     batonBin: BATON_BIN,
     readStdin: () => opts.stdin,
     onInterrupt(handler) {
-      opts.interrupt?.(handler);
-      return () => {};
+      // Unsubscribed, the handler no longer fires: a later interrupt of the test's (a cleanup's) must
+      // not reach a command that stopped listening, as a second Ctrl-C would (which kills every
+      // process group still in its grace period, in this whole process).
+      let listening = true;
+      opts.interrupt?.(() => {
+        if (listening) handler();
+      });
+      return () => {
+        listening = false;
+      };
     },
   };
   const code = await runCli(args, ctx);

@@ -115,6 +115,8 @@ export async function cachedState(key: string, build: () => TempRepo | Promise<T
   }
   const from = await source;
   const parent = copyFolder(from);
+  // Rewritten in place, byte for byte: a path of another length would shift git's index entries.
+  if (parent.length !== from.length) throw new Error(`cachedState: ${parent} and ${from} differ in length`);
   rewritePaths(parent, Buffer.from(from), Buffer.from(parent));
   const repo = openRepo(parent);
   // The copies' files have new inodes and times, so the indexes' stat data no longer matches them: git
