@@ -70,7 +70,8 @@ describe('a worktree locked with `git worktree lock` whose folder is gone (a dis
       ['run', 'f'],
     ]) {
       const r = await runBaton(args, { cwd: repo.root });
-      expect(r.code).not.toBe(0);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
       expect(r.stderr).toContain(
         `baton: f: its worktree is locked and its folder ${wt} is missing (on a disk not mounted?)`,
       );
@@ -79,6 +80,7 @@ describe('a worktree locked with `git worktree lock` whose folder is gone (a dis
       expect(r.stderr).not.toContain('does not exist');
     }
     expect(repo.git('rev-parse', 'baton/f')).toBe(tip);
+    expect(existsSync(wt)).toBe(false);
     expect(repo.git('worktree', 'list', '--porcelain')).toContain('locked');
 
     repo.git('worktree', 'unlock', wt);
