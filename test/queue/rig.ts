@@ -500,10 +500,18 @@ export function queueScope(onTestFinished: (fn: () => Promise<void>) => void): Q
     here(args, opts) {
       const b = batonInProcess(args, opts);
       // A Ctrl-C detaches a queued run (its jobs stay on the queue) and ends a worker once its jobs are done.
+      // Bounded: a command that does not end on it fails this cleanup, not the others after it.
       cleanups.push(async () => {
         if (b.ended()) return;
         b.interrupt();
-        await b.exited;
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`in-process baton ${args.join(' ')} did not end 15 s after Ctrl-C`)),
+            15_000,
+          );
+        });
+        await Promise.race([b.exited, bound]).finally(() => clearTimeout(timer));
       });
       return b;
     },
