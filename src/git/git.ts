@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realNearest } from '../real-nearest.js';
 import { bareCloneHint, noWorkTreeError } from './no-work-tree.js';
-import { withoutRepositoryEnv } from './repository-env.js';
+import { CHECKOUT_CONFIG, withoutRepositoryEnv } from './repository-env.js';
 
 /** The outcome of one git invocation. */
 export interface GitOutput {
@@ -48,6 +48,7 @@ export const HARDENED_GIT_OPTIONS: readonly string[] = [
   'commit.gpgSign=false',
   '-c',
   'tag.gpgSign=false',
+  ...CHECKOUT_CONFIG.flatMap(([key, value]) => ['-c', `${key}=${value}`]),
 ];
 
 /**

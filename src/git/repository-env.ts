@@ -35,3 +35,42 @@ export function withoutRepositoryEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv 
   for (const k of REPOSITORY_ENV_KEYS) delete out[k];
   return out;
 }
+
+/**
+ * Config that every git in a checkout Baton made runs with, whoever starts it (Baton's own git by
+ * `-c`, its agents, setups and checks by `withCheckoutConfig`): `core.ignoreStat=true` in the user's
+ * config makes git mark every index entry it writes assume-unchanged, and then Baton's commit misses
+ * an agent's change to a tracked file and every criterion is refused (`checks/hidden-index-entries`).
+ * A flag set on purpose (`git update-index --assume-unchanged`) is still seen and refused.
+ */
+export const CHECKOUT_CONFIG: ReadonlyArray<readonly [string, string]> = [['core.ignoreStat', 'false']];
+
+/**
+ * `env` with `CHECKOUT_CONFIG` added after the config it already gives git (`GIT_CONFIG_COUNT`,
+ * the caller's `--config-env`), so it wins over the user's files (pure). A count git would refuse
+ * anyway (not a number) is left as it is; a pair already there is not added twice.
+ */
+export function withCheckoutConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const raw = env.GIT_CONFIG_COUNT;
+  const count = raw === undefined || raw === '' ? 0 : Number(raw);
+  if (!Number.isInteger(count) || count < 0) return env;
+  const tail = count - CHECKOUT_CONFIG.length;
+  const added =
+    tail >= 0 &&
+    CHECKOUT_CONFIG.every(
+      ([key, value], i) =>
+        env[`GIT_CONFIG_KEY_${tail + i}`] === key && env[`GIT_CONFIG_VALUE_${tail + i}`] === value,
+    );
+  if (added) return env;
+  const out: NodeJS.ProcessEnv = { ...env, GIT_CONFIG_COUNT: String(count + CHECKOUT_CONFIG.length) };
+  CHECKOUT_CONFIG.forEach(([key, value], i) => {
+    out[`GIT_CONFIG_KEY_${count + i}`] = key;
+    out[`GIT_CONFIG_VALUE_${count + i}`] = value;
+  });
+  return out;
+}
+
+/** What every process Baton starts in a checkout gets: `withoutRepositoryEnv`, then `withCheckoutConfig` (pure). */
+export function checkoutEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return withCheckoutConfig(withoutRepositoryEnv(env));
+}

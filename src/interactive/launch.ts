@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } fro
 import { dirname, join } from 'node:path';
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import { formatCommand, quoteArg } from '../agents/shell-words.js';
+import { withCheckoutConfig } from '../git/repository-env.js';
 import type { LogEvent } from '../log/events.js';
 import { readLog } from '../log/read.js';
 import { isInside } from '../path-inside.js';
@@ -90,7 +91,11 @@ async function openAgentWindow(adapter: AgentAdapter, task: AgentTask, logFile: 
   const command = launch.shell ? launch.command : formatCommand([launch.command, ...launch.args]);
   writeStateFile(task.scratchDir, wrapper, wrapperScript(command, envFile, exitFile));
   closeSync(openStateFile(dirname(logFile), logFile, 'append'));
-  const env = handOverEnvironment({ ...task.env, ...task.override?.env, ...launch.env }, envFile);
+  // Its git runs with `CHECKOUT_CONFIG`, as a local agent's does (`spawnSupervised`).
+  const env = handOverEnvironment(
+    withCheckoutConfig({ ...task.env, ...task.override?.env, ...launch.env }),
+    envFile,
+  );
   // The window's shell removes the file first thing; a window that never started (or was stopped first) cannot.
   const cleanup = () => {
     rmSync(envFile, { force: true });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { withoutRepositoryEnv } from '../git/repository-env.js';
+import { checkoutEnvironment } from '../git/repository-env.js';
 import { openStateFile } from '../state-write.js';
 
 /** How a supervised process ended. */
@@ -215,8 +215,8 @@ function startLeader(command: string, options: SpawnOptions): ChildProcess {
       {
         cwd: options.cwd,
         // An agent, setup or check finds its repository from its folder, never from a git hook's
-        // `GIT_DIR` or `GIT_INDEX_FILE` that Baton was started with.
-        env: withoutRepositoryEnv(options.env),
+        // `GIT_DIR` or `GIT_INDEX_FILE` that Baton was started with; its git runs with `CHECKOUT_CONFIG`.
+        env: checkoutEnvironment(options.env),
         detached: true,
         stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
       },
