@@ -1,4 +1,6 @@
 /** What a `baton run` that names no feature leaves out: those whose work the base already holds. */
+import { existingBranches } from '../git/branches.js';
+import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { Project } from '../project.js';
 import { deliveredFeatures, runBase } from '../runner/delivered.js';
@@ -7,8 +9,8 @@ import type { CliContext } from './context.js';
 
 /**
  * The plan's features less those whose work the run's base already holds (`deliveredFeatures`), the
- * ones left out named on stdout with the command that runs them again; undefined when that leaves
- * none (nothing runs).
+ * ones left out named on stdout with the commands that run them again (a branch still there is
+ * cleaned first: `baton run` never overwrites one); undefined when that leaves none (nothing runs).
  */
 export async function leaveOutDelivered(
   ctx: CliContext,
@@ -23,11 +25,24 @@ export async function leaveOutDelivered(
   const left = ids.filter((id) => delivered.has(id));
   const rest = ids.filter((id) => !delivered.has(id));
   const them = left.length === 1 ? 'it' : 'them';
-  const where = `already in ${escapeControl(base)} (the commit ${left.length === 1 ? 'it' : 'each'} completed on is there); to run ${them} again, name ${them}: baton run ${left.join(' ')}`;
+  const where = `already in ${escapeControl(base)} (the commit ${left.length === 1 ? 'it' : 'each'} completed on is there); to run ${them} again, ${await rerunWords(project.root, left)}`;
   ctx.stdout.write(
     rest.length === 0
       ? `nothing to run: the work of every feature (${left.join(', ')}) is ${where}\n`
       : `left out ${left.join(', ')}: ${left.length === 1 ? 'its' : 'their'} work is ${where}\n`,
   );
   return rest.length === 0 ? undefined : rest;
+}
+
+/**
+ * How to run delivered features again: name them, after `baton clean` of those whose branch is still
+ * there (its work is in the base, so clean removes it; `baton run` refuses an existing branch).
+ */
+async function rerunWords(root: string, ids: readonly string[]): Promise<string> {
+  const branches = await existingBranches(root, ids.map(featureBranch)).catch(() => new Set<string>());
+  const kept = ids.filter((id) => branches.has(featureBranch(id)));
+  const them = ids.length === 1 ? 'it' : 'them';
+  if (kept.length === 0) return `name ${them}: baton run ${ids.join(' ')}`;
+  const branchWords = kept.length === 1 ? `its branch ${featureBranch(kept[0]!)} is` : 'their branches are';
+  return `remove what is left of the last run first (${branchWords} still there): baton clean ${kept.join(' ')}, then baton run ${ids.join(' ')}`;
 }

@@ -68,7 +68,7 @@ describe('a plain run leaves out features whose work the base holds', () => {
     const none = await baton(repo, ['run']);
     expect(none.code).toBe(0);
     expect(none.stdout).toBe(
-      'nothing to run: the work of every feature (a, b, c) is already in HEAD (the commit each completed on is there); to run them again, name them: baton run a b c\n',
+      'nothing to run: the work of every feature (a, b, c) is already in HEAD (the commit each completed on is there); to run them again, remove what is left of the last run first (its branch baton/c is still there): baton clean c, then baton run a b c\n',
     );
     expect(runsStarted(repo)).toBe(before);
 
@@ -76,6 +76,25 @@ describe('a plain run leaves out features whose work the base holds', () => {
     const named = await baton(repo, ['run', 'a']);
     expect(lastRunFeatures(repo)).toEqual(['a']);
     expect(named.stdout).not.toContain('left out');
+  });
+
+  it('with the branches not cleaned, names the clean that lets the run it gives go ahead, and both work', async () => {
+    const repo = project([writes('a'), writes('b')]);
+    expect((await baton(repo, ['run'])).code).toBe(0);
+    expect((await baton(repo, ['integrate', '--into', 'main'])).code).toBe(0);
+    repo.commit('add c', { 'specs/c/contract.md': contractText(writes('c')) });
+    const r = await baton(repo, ['run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(
+      'left out a, b: their work is already in HEAD (the commit each completed on is there); to run them again, remove what is left of the last run first (their branches are still there): baton clean a b, then baton run a b',
+    );
+    const clean = await baton(repo, ['clean', 'a', 'b']);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    // They run (and find their work already there: this agent writes the same file again).
+    const again = await baton(repo, ['run', 'a', 'b']);
+    expect(again.stderr).not.toContain('run/branch-exists');
+    expect(again.stdout).toContain('a: empty — the agent exited 0 but changed nothing');
+    expect(lastRunFeatures(repo)).toEqual(['a', 'b']);
   });
 
   it('leaves nothing out on a log git does not agree with: a commit main lacks, one that does not exist, one that changed nothing', async () => {
