@@ -3,8 +3,10 @@
  * another feature's by hand, with no `depends_on` to say so, brings that feature's commits wherever it
  * goes. A feature's own commits are found by the one rule of own-work.ts (`measureOwnWork`): those
  * beyond where it meets the base and beyond the work of its dependencies it carries, so a feature cut
- * from another and changing nothing has no work of its own to carry. One `git rev-list` for all of it,
- * and none when no feature is left out.
+ * from another and changing nothing has no work of its own to carry. A commit another feature's branch
+ * made itself (on its first-parent line) that this feature's branch only merged in is that feature's
+ * work, not this one's: merging `baton/a` into a feature that then fails does not hold back `a`. One
+ * `git rev-list` for all of it, and none when no feature is left out.
  */
 import type { Contract } from '../contracts/schema.js';
 import { missingCommits } from '../git/git.js';
@@ -23,6 +25,11 @@ export interface WorkOf {
   commits: readonly string[];
   /** The tips of its dependencies' branches: their work, which it may carry, is not its own. */
   carriedTips: readonly string[];
+  /**
+   * The tips of the other features' branches: a commit on one's first-parent line and on none of
+   * `commits`' came from that branch and is not its own, whether it declares that one or not.
+   */
+  othersTips?: readonly string[];
 }
 
 /** Commits since a base, each with its parents (`commitGraphSince`). */
@@ -30,13 +37,31 @@ export type CommitGraph = ReadonlyMap<string, readonly string[]>;
 
 /**
  * A feature's own commits within `graph` (pure): of each commit that holds its work, those
- * `measureOwnWork` counts as its own.
+ * `measureOwnWork` counts as its own, less those another feature's branch made and it merged in
+ * (`othersTips`). A commit on both first-parent lines (one branch rebased onto, or fast-forwarded to,
+ * the other) cannot be told apart and stays its own.
  */
 export function ownCommitsOf(graph: CommitGraph, work: WorkOf): Set<string> {
   const own = new Set<string>();
   for (const c of work.commits)
     for (const o of measureOwnWork(graph, c, work.carriedTips).walk.own) own.add(o);
+  const mine = firstParentLines(graph, work.commits);
+  for (const c of firstParentLines(graph, work.othersTips ?? [])) if (!mine.has(c)) own.delete(c);
   return own;
+}
+
+/** The commits each of `tips` made on its own branch within `graph`: its first parents down (pure). */
+function firstParentLines(graph: CommitGraph, tips: readonly string[]): Set<string> {
+  const line = new Set<string>();
+  for (let c of tips) {
+    while (graph.has(c) && !line.has(c)) {
+      line.add(c);
+      const parent = graph.get(c)?.[0];
+      if (parent === undefined) break;
+      c = parent;
+    }
+  }
+  return line;
 }
 
 /**
@@ -94,12 +119,20 @@ export async function heldWorkFinder(
   const dependsOn = new Map(q.contracts.map((c) => [c.feature_id, c.depends_on.features]));
   const everyone = new Set(dependsOn.keys());
   const commitsOf = new Map(candidates.map((c) => [c.feature_id, c.commits]));
+  const branchTips = [...everyone].flatMap((id) =>
+    [q.branchTip(id) ?? []].flat().map((tip) => ({ id, tip })),
+  );
   // A feature left out only later (it carries another's work) is known by its branch's tip.
   const workOf = (id: string): WorkOf => ({
     commits: commitsOf.get(id) ?? [q.branchTip(id) ?? []].flat(),
     carriedTips: dependenciesAmong(id, dependsOn, everyone).flatMap((d) => q.branchTip(d) ?? []),
+    othersTips: branchTips.flatMap((b) => (b.id === id ? [] : [b.tip])),
   });
-  const from = [...q.tips, ...candidates.flatMap((c) => [...c.commits, ...workOf(c.feature_id).carriedTips])];
+  const from = [
+    ...q.tips,
+    ...branchTips.map((b) => b.tip),
+    ...candidates.flatMap((c) => [...c.commits, ...workOf(c.feature_id).carriedTips]),
+  ];
   const graph = await commitGraphSince(q.root, q.since, [...new Set(from)]);
   const own = new Map<string, Set<string>>();
   const ownOf = (id: string): ReadonlySet<string> => {

@@ -1,14 +1,14 @@
 // A feature whose checks failed must not reach the user's branch through another feature's branch
 // that carries its commits (rebased onto it by hand, no `depends_on` to say so): the carrier is left
 // out like a dependent of it, and the `--into` gate refuses a result that holds such work.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { heldWorkOf, ownCommitsOf } from '../../src/integrate/carried-work.js';
 import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
 import { carriedLeftOut } from '../../src/integrate/into-holds.js';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles } from '../rig/contracts.js';
+import { contractFiles, contractText, okCheckedFeature } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { contract, featureBranch } from './fixture.js';
 
@@ -98,6 +98,77 @@ describe('a branch that carries a left-out feature’s work', () => {
     expect(r.stderr).not.toContain('internal error');
     expect(r.stdout).toMatch(/fa: merged [0-9a-f]{10}/);
     expect(r.stdout).toContain('1 of 2 merged, 1 not merged (did not pass)');
+  });
+
+  it('is not blamed for its own commit that a failed feature merged in by hand (hunt34-x-1)', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([okCheckedFeature('a', 'OK'), okCheckedFeature('c', 'OK')]),
+    });
+    repos.push(repo);
+    await runBaton(['run'], { cwd: repo.root });
+    // The user pulls a's work into c by hand; c's own file is then broken, and c fails its checks.
+    const cTree = join(`${repo.root}.baton-worktrees`, 'c');
+    repo.git('-C', cTree, 'merge', '-q', '--no-edit', 'baton/a');
+    writeFileSync(join(cTree, 'src', 'c', 'x.txt'), 'BAD\n');
+    repo.git('-C', cTree, 'commit', '-qam', 'c: rework');
+    const verify = await runBaton(['verify', 'c'], { cwd: repo.root });
+    expect(verify.code).toBe(1);
+
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.stdout + r.stderr).not.toContain("carries c's work");
+    expect(r.stdout).toMatch(/a: merged [0-9a-f]{10}/);
+    expect(r.stdout).toContain('1 of 2 merged, 1 not merged (did not pass)');
+    // c is left out, and its branch (which holds a's work and its own failed one) with it.
+    expect(repo.git('show', 'baton/integration:src/a/x.txt').trim()).toBe('OK');
+    expect(repo.git('ls-tree', '-r', '--name-only', 'baton/integration')).not.toContain('src/c/');
+
+    const alone = await runBaton(['integrate', 'a', '--fresh', '--into', 'main'], { cwd: repo.root });
+    expect(alone.code, alone.stdout + alone.stderr).toBe(0);
+    expect(repo.git('show', 'main:src/a/x.txt').trim()).toBe('OK');
+  });
+
+  it('is not blamed for a dependent’s work when that one no longer declares the failed feature it was stacked on', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        okCheckedFeature('a', 'OK'),
+        { ...okCheckedFeature('b', 'OK'), depends: ['a'] },
+        { ...okCheckedFeature('c', 'OK'), depends: ['b'] },
+      ]),
+    });
+    repos.push(repo);
+    await runBaton(['run', '--wait-for-deps'], { cwd: repo.root });
+    // b is reworked and fails; c, stacked on b (and so on a), is told it no longer depends on b.
+    const bTree = join(`${repo.root}.baton-worktrees`, 'b');
+    writeFileSync(join(bTree, 'src', 'b', 'x.txt'), 'BAD\n');
+    repo.git('-C', bTree, 'commit', '-qam', 'b: rework');
+    expect((await runBaton(['verify', 'b'], { cwd: repo.root })).code).toBe(1);
+    writeFileSync(join(repo.root, 'specs', 'c', 'contract.md'), contractText(okCheckedFeature('c', 'OK')));
+    repo.git('commit', '-qam', 'c no longer depends on b');
+
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.stdout + r.stderr).not.toContain("carries c's work");
+    expect(r.stdout).toMatch(/a: merged [0-9a-f]{10}/);
+    expect(r.stdout).toMatch(/not merged: c \(complete: its branch carries b's work/);
+  });
+
+  it('counts as a feature’s own only the commits no other feature’s branch made and it merged in', () => {
+    // a1 is a's; c merged it (m), so it is a's, not c's. f rebased onto a (f1 on a1): on both lines.
+    const graph = new Map([
+      ['a1', ['base']],
+      ['c1', ['base']],
+      ['m', ['c1', 'a1']],
+      ['f1', ['a1']],
+    ]);
+    const c = ownCommitsOf(graph, { commits: ['m'], carriedTips: [], othersTips: ['a1', 'f1'] });
+    expect([...c].sort()).toEqual(['c1', 'm']);
+    // a's own commit stays a's, for the branch that merged it in as for the one rebased onto it.
+    const a = ownCommitsOf(graph, { commits: ['a1'], carriedTips: [], othersTips: ['m', 'f1'] });
+    expect([...a]).toEqual(['a1']);
+    expect(heldWorkOf(graph, 'a1', ['c'], () => c)).toBeUndefined();
+    expect(heldWorkOf(graph, 'm', ['a'], () => a)).toEqual({ feature_id: 'a', commit: 'a1' });
+    expect(heldWorkOf(graph, 'f1', ['a'], () => a)).toEqual({ feature_id: 'a', commit: 'a1' });
   });
 
   it('is not blamed for a dependent cut from it that has no commits of its own, nor for a merged dependency', () => {
