@@ -1,15 +1,14 @@
-import { existsSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { type Diagnostic, type Result, UserError } from '../errors.js';
 import { readRegularText, type TextRead, type TextUnread } from '../open-regular.js';
-import { isInside } from '../path-inside.js';
-import { realNearest } from '../real-nearest.js';
 import { unknownDependencies } from './lint.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { SalvagedContract } from './salvage.js';
 import type { Contract } from './schema.js';
+import { linkedFileOutside, linkedFolder } from './spec-links.js';
 
 /** The most a contract may hold: a contract is a page of fields, far below this. */
 export const MAX_CONTRACT_BYTES = 1024 * 1024;
@@ -60,10 +59,8 @@ export async function readContracts(
     const dir = join(config.specs, folder);
     const refused = refusedLinks.get(folder);
     if (refused) return { folder, dir, refused, contract: undefined, spec: undefined };
-    const contract = readOptional(readContractFile(join(dir, 'contract.md')));
-    const spec = readOptional(
-      readRegularText(join(dir, 'spec.md'), { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true }),
-    );
+    const contract = readFeatureFile(config.root, dir, 'contract');
+    const spec = readFeatureFile(config.root, dir, 'spec');
     return { folder, dir, refused: undefined, contract, spec };
   });
 
@@ -78,11 +75,9 @@ export async function readContracts(
     }
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
-    if (typeof specRead === 'object') {
-      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead, 'spec'));
-    }
+    if (typeof specRead === 'object') out.errors.push(specRead);
     if (typeof contractRead === 'object') {
-      out.errors.push(unreadable(file, contractRead, 'contract'));
+      out.errors.push(contractRead);
       out.declared.push(folder);
       continue;
     }
@@ -188,35 +183,6 @@ function listFeatureFolders(
 }
 
 /**
- * What a symbolic link in the specs folder leads to: a folder inside the repository (`inside`), a file
- * (`file`), or the error refusing it: a folder outside the repository (Baton reads nothing there, as
- * the specs folder itself may not lead out) or nothing at all.
- */
-function linkedFolder(root: string, path: string, rel: string): 'inside' | 'file' | Diagnostic {
-  let target = '';
-  try {
-    target = readlinkSync(path);
-    if (!statSync(path).isDirectory()) return 'file';
-    if (isInside(realNearest(root), realpathSync(path))) return 'inside';
-  } catch {
-    return {
-      severity: 'error',
-      code: 'contracts/broken-link',
-      message: `${rel} is a symbolic link to ${target || 'something'} that does not exist (or cannot be followed); no contract is read there`,
-      location: { file: rel },
-      hint: `Point ${rel} at the feature's folder inside the repository, or remove the link.`,
-    };
-  }
-  return {
-    severity: 'error',
-    code: 'contracts/link-outside',
-    message: `${rel} is a symbolic link to ${target}, a folder outside the repository; Baton reads no contract from outside it`,
-    location: { file: rel },
-    hint: `Move the feature's folder into the repository (${rel} may link to it there), or copy it to ${rel}/.`,
-  };
-}
-
-/**
  * A contract file read as every reader of one reads it: a regular file (a FIFO is never waited on, a
  * folder, a device or a dangling symlink is told as such) of at most MAX_CONTRACT_BYTES, BOM dropped.
  */
@@ -237,10 +203,25 @@ export function rereadContract(path: string, file: string): string {
   throw new UserError(diagnostic.code, message, diagnostic.hint ? { hint: diagnostic.hint } : {});
 }
 
-/** A spec or contract's text, undefined when there is none, or why it cannot be read. */
-function readOptional(read: TextRead): string | undefined | TextUnread {
+/**
+ * A feature folder's contract.md or spec.md: its text, undefined when there is none, or the error
+ * refusing it (it cannot be read, or it is a link to a file outside the repository, never read).
+ */
+function readFeatureFile(
+  root: string,
+  dir: string,
+  what: 'contract' | 'spec',
+): string | undefined | Diagnostic {
+  const path = join(dir, `${what}.md`);
+  const file = relative(root, path);
+  const outside = linkedFileOutside(root, path, file, what);
+  if (outside) return outside;
+  const read =
+    what === 'contract'
+      ? readContractFile(path)
+      : readRegularText(path, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
   if (read.ok) return read.text;
-  return read.reason === 'missing' ? undefined : read;
+  return read.reason === 'missing' ? undefined : unreadable(file, read, what);
 }
 
 /**

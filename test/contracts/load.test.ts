@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { loadContracts } from '../../src/contracts/load.js';
@@ -316,6 +316,54 @@ describe('a feature folder that is a symbolic link', () => {
       const plan = await runBaton(['plan'], { cwd: r.root });
       expect(plan.code).toBe(1);
       expect(plan.stderr).toContain('specs/gone: error: specs/gone is a symbolic link to ../nowhere');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a contract.md or spec.md that is a symbolic link', () => {
+  it('is read when it leads to a file inside the repository', async () => {
+    const r = repo({ 'shared/api.md': contract('api'), 'shared/api-spec.md': 'Details for api.\n' });
+    mkdirSync(join(r.root, 'specs/api'), { recursive: true });
+    symlinkSync('../../shared/api.md', join(r.root, 'specs/api/contract.md'));
+    symlinkSync(join(r.root, 'shared/api-spec.md'), join(r.root, 'specs/api/spec.md'));
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => [c.feature_id, c.file, c.spec])).toEqual([
+      ['api', 'specs/api/contract.md', 'Details for api.\n'],
+    ]);
+  });
+
+  it('is refused, named, when it leads to a file outside the repository, which is never read', async () => {
+    const r = repo({ 'specs/web/contract.md': contract('web') });
+    const outside = mkdtempSync(join(tmpdir(), 'baton-outside-'));
+    try {
+      writeFileSync(join(outside, 'contract.md'), contract('api'));
+      writeFileSync(join(outside, 'private.txt'), 'PRIVATE TEXT\n');
+      mkdirSync(join(r.root, 'specs/api'));
+      symlinkSync(join(outside, 'contract.md'), join(r.root, 'specs/api/contract.md'));
+      // A relative link, as a cloned repository may hold, leads out just the same.
+      const up = relative(join(r.root, 'specs/web'), join(outside, 'private.txt'));
+      expect(up.startsWith('../../../')).toBe(true);
+      symlinkSync(up, join(r.root, 'specs/web/spec.md'));
+      const result = await loadContracts(configOf(r.root));
+      if (result.ok) throw new Error('expected the links to be refused');
+      expect(result.errors.map((e) => [e.code, e.location?.file, e.message])).toEqual([
+        [
+          'contracts/link-outside',
+          'specs/api/contract.md',
+          `specs/api/contract.md is a symbolic link to ${join(outside, 'contract.md')}, a file outside the repository; Baton reads no contract from outside it`,
+        ],
+        [
+          'contracts/link-outside',
+          'specs/web/spec.md',
+          `specs/web/spec.md is a symbolic link to ${up}, a file outside the repository; Baton reads no spec from outside it`,
+        ],
+      ]);
+      const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+      expect(lint.code).toBe(1);
+      expect(lint.stdout).toContain('specs/web/spec.md: error: specs/web/spec.md is a symbolic link');
+      expect(lint.stdout).not.toContain('PRIVATE');
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
