@@ -4,6 +4,7 @@ import type { Config } from '../config-schema.js';
 import { type Diagnostic, type Result, UserError } from '../errors.js';
 import { readRegularText, type TextRead, type TextUnread } from '../open-regular.js';
 import { unknownDependencies } from './lint.js';
+import { misplacedContract } from './misplaced.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { SalvagedContract } from './salvage.js';
@@ -50,8 +51,7 @@ export async function readContracts(
   const specsRel = relative(config.root, config.specs) || '.';
   const listed = listFeatureFolders(config.root, config.specs, specsRel);
   if (!listed.ok) return listed;
-  const refusedLinks = listed.value.refused;
-  const folders = listed.value.folders;
+  const { refused: refusedLinks, folders, files } = listed.value;
   const knownIds = new Set(folders);
   // Read synchronously: a few hundred small files cost less read in a row than as promises, each of
   // which is four trips to the thread pool and back (seconds on a busy machine).
@@ -103,6 +103,7 @@ export async function readContracts(
     out.declared.push(value.feature_id);
   }
   cache?.save();
+  out.warnings.push(...misplacedContracts(config.specs, specsRel, files));
   return { ok: true, value: out, warnings: [] };
 }
 
@@ -140,14 +141,15 @@ function folderMismatch(value: Contract, folder: string, file: string, specsRel:
  * The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be
  * read. A symbolic link to a folder inside the repository is a feature folder like any other; one
  * that leads outside it, or to nothing, is listed with the error that refuses it (`refused`), never
- * skipped in silence. A link to a file is left aside, as a file is.
+ * skipped in silence. A link to a file is left aside; the regular files there are listed (`files`),
+ * for `misplacedContracts` to look at.
  */
 function listFeatureFolders(
   root: string,
   specs: string,
   specsRel: string,
-): Result<{ folders: string[]; refused: Map<string, Diagnostic> }> {
-  let entries: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }[];
+): Result<{ folders: string[]; refused: Map<string, Diagnostic>; files: string[] }> {
+  let entries: { name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }[];
   try {
     entries = readdirSync(specs, { withFileTypes: true });
   } catch (err) {
@@ -169,17 +171,32 @@ function listFeatureFolders(
     };
   }
   const folders: string[] = [];
+  const files: string[] = [];
   const refused = new Map<string, Diagnostic>();
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     if (e.isDirectory()) folders.push(e.name);
+    if (e.isFile()) files.push(e.name);
     if (!e.isSymbolicLink()) continue;
     const link = linkedFolder(root, join(specs, e.name), `${specsRel}/${e.name}`);
     if (link === 'file') continue;
     folders.push(e.name);
     if (link !== 'inside') refused.set(e.name, link);
   }
-  return { ok: true, value: { folders: folders.sort(), refused }, warnings: [] };
+  return { ok: true, value: { folders: folders.sort(), refused, files: files.sort() }, warnings: [] };
+}
+
+/**
+ * The warnings for the contracts written directly in the specs folder (`misplacedContract`), which are
+ * not read: each regular file there is read as a contract would be, but never through a link.
+ */
+function misplacedContracts(specs: string, specsRel: string, files: readonly string[]): Diagnostic[] {
+  return files.flatMap((name) => {
+    if (!/\.md$/i.test(name)) return [];
+    const read = readRegularText(join(specs, name), { maxBytes: MAX_CONTRACT_BYTES, what: 'a contract' });
+    const found = read.ok ? misplacedContract(`${specsRel}/${name}`, read.text, specsRel) : undefined;
+    return found ? [found] : [];
+  });
 }
 
 /**

@@ -67,6 +67,58 @@ describe('loadContracts', () => {
     ]);
   });
 
+  it('names a contract written directly in the specs folder, and where it goes; other files there are left alone', async () => {
+    const r = repo({
+      'specs/feature-001-a/contract.md': contract('feature-001-a'),
+      'specs/feature-002-cart.md': contract('feature-002-cart'),
+      'specs/contract.md': '---\nfeature_id: "Not An Id"\n---\n',
+      'specs/Checkout.md': '# Checkout\n\n## feature_id\nfeature-003-checkout\n',
+      'specs/README.md': '# Specs\n\nOne folder per feature.\n',
+      'specs/notes.md': '---\ntitle: notes\n---\nfeature_id: is not in the front matter\n',
+      'specs/diagram.png': 'feature_id: x\n',
+      'specs/.gitkeep': '',
+      'notes.md': contract('linked'),
+    });
+    // A link to a file is not followed, as a feature's own files are read only inside the repository.
+    symlinkSync('../notes.md', join(r.root, 'specs/linked.md'));
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => c.feature_id)).toEqual(['feature-001-a']);
+    expect(result.ok && result.warnings.map((w) => [w.code, w.location?.file, w.message, w.hint])).toEqual([
+      [
+        'contracts/misplaced-contract',
+        'specs/Checkout.md',
+        "specs/Checkout.md looks like a contract (feature_id feature-003-checkout) but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/Checkout.md to specs/feature-003-checkout/contract.md.',
+      ],
+      [
+        'contracts/misplaced-contract',
+        'specs/contract.md',
+        "specs/contract.md looks like a contract but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/contract.md to specs/<feature_id>/contract.md, the folder named by its feature_id.',
+      ],
+      [
+        'contracts/misplaced-contract',
+        'specs/feature-002-cart.md',
+        "specs/feature-002-cart.md looks like a contract (feature_id feature-002-cart) but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/feature-002-cart.md to specs/feature-002-cart/contract.md.',
+      ],
+    ]);
+  });
+
+  it('says why no contract was found when the only one sits directly in the specs folder', async () => {
+    const r = repo({ 'specs/contract.md': contract('feature-001-a') });
+    const err = (await loadProject(r.root).catch((e: unknown) => e)) as UserError;
+    expect(err.code).toBe('contracts/none');
+    expect(err.diagnostics.map((d) => [d.code, d.location?.file])).toEqual([
+      ['contracts/misplaced-contract', 'specs/contract.md'],
+    ]);
+    expect(err.hint).toBe('Move specs/contract.md to specs/feature-001-a/contract.md.');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    expect(lint.stderr).toContain('specs/contract.md: warning: specs/contract.md looks like a contract');
+    expect(lint.stderr).toContain('[contracts/none]');
+  });
+
   it('honours the specs folder of the config and warns when an id differs from its folder', async () => {
     const r = repo({
       'baton.config.json': '{"specs": "contracts"}',
