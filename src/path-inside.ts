@@ -18,11 +18,16 @@ export function isInside(outer: string, inner: string): boolean {
 
 /**
  * A path written from a folder's root as the relative path it names there (pure): `/src/a.ts` and
- * `./src/a.ts` are `src/a.ts`. People write a contract's paths "from the repository root" with a
- * leading `/`; a path that still climbs out (`/../x` is `../x`) is for `writtenOutside` to refuse.
+ * `./src/a.ts` are `src/a.ts`, and so are `src//a.ts` and `src/./a.ts` (a typo, or a path joined from
+ * variables), which no path git reports holds; a trailing `/` (a folder) stays. People write a
+ * contract's paths "from the repository root" with a leading `/`; a path that still climbs out
+ * (`/../x` is `../x`) is for `writtenOutside` to refuse, so `..` is left as written.
  */
 export function rootRelative(path: string): string {
-  return path.replace(/^(?:\.?\/)+/, '');
+  return path
+    .replace(/^(?:\.?\/)+/, '')
+    .replace(/\/(?:\.?\/)+/g, '/')
+    .replace(/\/\.$/, '/');
 }
 
 /**

@@ -66,7 +66,7 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
       diagnostics: [...errors, ...parsed, ...warnings],
     });
   }
-  if (contracts.length === 0) throw noContracts(config.value.specs);
+  if (contracts.length === 0) throw noContracts(config.value.specs, warnings);
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
@@ -82,9 +82,17 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
   };
 }
 
-function noContracts(specs: string): UserError {
+/**
+ * The error for a specs folder without a contract read, with the warnings that say why (a folder
+ * without contract.md, a contract written beside the folders); a misplaced contract's hint is its own.
+ */
+function noContracts(specs: string, warnings: readonly Diagnostic[]): UserError {
+  const misplaced = warnings.find((w) => w.code === 'contracts/misplaced-contract');
   return new UserError('contracts/none', `no contracts found in ${specs}`, {
-    hint: 'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+    hint:
+      misplaced?.hint ??
+      'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+    diagnostics: [...warnings],
   });
 }
 
@@ -261,7 +269,7 @@ export async function lintSpecs(
   }
   const { contracts, errors, warnings, folders, salvaged } = read.value;
   // As `plan` and `run` say: a specs folder without contracts is not a clean project.
-  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs);
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs, warnings);
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, and the valid parts of those that did
     // not, so one pass shows every problem.

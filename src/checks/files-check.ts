@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { filesOutsideOwns, pathGlobMatcher } from '../contracts/owns.js';
+import { expandOwnedPattern, filesOutsideOwns, isExclusion, pathGlobMatcher } from '../contracts/owns.js';
 import type { FilesCheck } from '../contracts/schema.js';
 import { changedFiles, currentBranch, gitRaw } from '../git/git.js';
 import { branchRevision } from '../git/refs.js';
@@ -26,7 +26,9 @@ interface GlobScan {
  * The files under `root` a glob matches (repository-relative, `/`-separated; `/src/*.ts` is taken from
  * `root`), never anything outside `root`: a glob written outside it (`..`, `~`) matches nothing, and
  * neither does a path whose real location is elsewhere (a symlink in the worktree pointing out), nor is
- * a folder outside ever listed.
+ * a folder outside ever listed. A glob is read as an `owns` entry is (`expandOwnedPattern`: as a glob and
+ * literally, a folder counting by its files), so `app/(shop)` and `app/products/[id]` find the files of
+ * those folders whichever way their names are read.
  */
 function scanGlob(root: string, glob: string): GlobScan {
   const pattern = rootRelative(glob);
@@ -44,7 +46,8 @@ function scanGlob(root: string, glob: string): GlobScan {
   }
   const start = scan.base ? join(root, scan.base) : root;
   if (leaves(start)) return { matches: [], outside: [scan.base] };
-  const isMatch = pathGlobMatcher(pattern);
+  // An entry starting with `!` is an exclusion to owns, which owns nothing: here it stays a plain glob.
+  const isMatch = pathGlobMatcher(isExclusion(pattern) ? pattern : expandOwnedPattern(pattern));
   const matches: string[] = [];
   const walk = (dir: string) => {
     let entries: import('node:fs').Dirent[];

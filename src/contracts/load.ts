@@ -1,15 +1,15 @@
-import { existsSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Config } from '../config-schema.js';
 import { type Diagnostic, type Result, UserError } from '../errors.js';
 import { readRegularText, type TextRead, type TextUnread } from '../open-regular.js';
-import { isInside } from '../path-inside.js';
-import { realNearest } from '../real-nearest.js';
 import { unknownDependencies } from './lint.js';
+import { misplacedContract } from './misplaced.js';
 import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { SalvagedContract } from './salvage.js';
 import type { Contract } from './schema.js';
+import { linkedFileOutside, linkedFolder } from './spec-links.js';
 
 /** The most a contract may hold: a contract is a page of fields, far below this. */
 export const MAX_CONTRACT_BYTES = 1024 * 1024;
@@ -51,8 +51,7 @@ export async function readContracts(
   const specsRel = relative(config.root, config.specs) || '.';
   const listed = listFeatureFolders(config.root, config.specs, specsRel);
   if (!listed.ok) return listed;
-  const refusedLinks = listed.value.refused;
-  const folders = listed.value.folders;
+  const { refused: refusedLinks, folders, files } = listed.value;
   const knownIds = new Set(folders);
   // Read synchronously: a few hundred small files cost less read in a row than as promises, each of
   // which is four trips to the thread pool and back (seconds on a busy machine).
@@ -60,10 +59,8 @@ export async function readContracts(
     const dir = join(config.specs, folder);
     const refused = refusedLinks.get(folder);
     if (refused) return { folder, dir, refused, contract: undefined, spec: undefined };
-    const contract = readOptional(readContractFile(join(dir, 'contract.md')));
-    const spec = readOptional(
-      readRegularText(join(dir, 'spec.md'), { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true }),
-    );
+    const contract = readFeatureFile(config.root, dir, 'contract');
+    const spec = readFeatureFile(config.root, dir, 'spec');
     return { folder, dir, refused: undefined, contract, spec };
   });
 
@@ -78,11 +75,9 @@ export async function readContracts(
     }
     const file = relative(config.root, join(dir, 'contract.md'));
     const spec = typeof specRead === 'object' ? undefined : specRead;
-    if (typeof specRead === 'object') {
-      out.errors.push(unreadable(relative(config.root, join(dir, 'spec.md')), specRead, 'spec'));
-    }
+    if (typeof specRead === 'object') out.errors.push(specRead);
     if (typeof contractRead === 'object') {
-      out.errors.push(unreadable(file, contractRead, 'contract'));
+      out.errors.push(contractRead);
       out.declared.push(folder);
       continue;
     }
@@ -108,6 +103,7 @@ export async function readContracts(
     out.declared.push(value.feature_id);
   }
   cache?.save();
+  out.warnings.push(...misplacedContracts(config.specs, specsRel, files));
   return { ok: true, value: out, warnings: [] };
 }
 
@@ -145,14 +141,15 @@ function folderMismatch(value: Contract, folder: string, file: string, specsRel:
  * The feature folders of the specs folder, in name order (hidden ones left out), or why it cannot be
  * read. A symbolic link to a folder inside the repository is a feature folder like any other; one
  * that leads outside it, or to nothing, is listed with the error that refuses it (`refused`), never
- * skipped in silence. A link to a file is left aside, as a file is.
+ * skipped in silence. A link to a file is left aside; the regular files there are listed (`files`),
+ * for `misplacedContracts` to look at.
  */
 function listFeatureFolders(
   root: string,
   specs: string,
   specsRel: string,
-): Result<{ folders: string[]; refused: Map<string, Diagnostic> }> {
-  let entries: { name: string; isDirectory(): boolean; isSymbolicLink(): boolean }[];
+): Result<{ folders: string[]; refused: Map<string, Diagnostic>; files: string[] }> {
+  let entries: { name: string; isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }[];
   try {
     entries = readdirSync(specs, { withFileTypes: true });
   } catch (err) {
@@ -174,46 +171,32 @@ function listFeatureFolders(
     };
   }
   const folders: string[] = [];
+  const files: string[] = [];
   const refused = new Map<string, Diagnostic>();
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     if (e.isDirectory()) folders.push(e.name);
+    if (e.isFile()) files.push(e.name);
     if (!e.isSymbolicLink()) continue;
     const link = linkedFolder(root, join(specs, e.name), `${specsRel}/${e.name}`);
     if (link === 'file') continue;
     folders.push(e.name);
     if (link !== 'inside') refused.set(e.name, link);
   }
-  return { ok: true, value: { folders: folders.sort(), refused }, warnings: [] };
+  return { ok: true, value: { folders: folders.sort(), refused, files: files.sort() }, warnings: [] };
 }
 
 /**
- * What a symbolic link in the specs folder leads to: a folder inside the repository (`inside`), a file
- * (`file`), or the error refusing it: a folder outside the repository (Baton reads nothing there, as
- * the specs folder itself may not lead out) or nothing at all.
+ * The warnings for the contracts written directly in the specs folder (`misplacedContract`), which are
+ * not read: each regular file there is read as a contract would be, but never through a link.
  */
-function linkedFolder(root: string, path: string, rel: string): 'inside' | 'file' | Diagnostic {
-  let target = '';
-  try {
-    target = readlinkSync(path);
-    if (!statSync(path).isDirectory()) return 'file';
-    if (isInside(realNearest(root), realpathSync(path))) return 'inside';
-  } catch {
-    return {
-      severity: 'error',
-      code: 'contracts/broken-link',
-      message: `${rel} is a symbolic link to ${target || 'something'} that does not exist (or cannot be followed); no contract is read there`,
-      location: { file: rel },
-      hint: `Point ${rel} at the feature's folder inside the repository, or remove the link.`,
-    };
-  }
-  return {
-    severity: 'error',
-    code: 'contracts/link-outside',
-    message: `${rel} is a symbolic link to ${target}, a folder outside the repository; Baton reads no contract from outside it`,
-    location: { file: rel },
-    hint: `Move the feature's folder into the repository (${rel} may link to it there), or copy it to ${rel}/.`,
-  };
+function misplacedContracts(specs: string, specsRel: string, files: readonly string[]): Diagnostic[] {
+  return files.flatMap((name) => {
+    if (!/\.md$/i.test(name)) return [];
+    const read = readRegularText(join(specs, name), { maxBytes: MAX_CONTRACT_BYTES, what: 'a contract' });
+    const found = read.ok ? misplacedContract(`${specsRel}/${name}`, read.text, specsRel) : undefined;
+    return found ? [found] : [];
+  });
 }
 
 /**
@@ -237,10 +220,25 @@ export function rereadContract(path: string, file: string): string {
   throw new UserError(diagnostic.code, message, diagnostic.hint ? { hint: diagnostic.hint } : {});
 }
 
-/** A spec or contract's text, undefined when there is none, or why it cannot be read. */
-function readOptional(read: TextRead): string | undefined | TextUnread {
+/**
+ * A feature folder's contract.md or spec.md: its text, undefined when there is none, or the error
+ * refusing it (it cannot be read, or it is a link to a file outside the repository, never read).
+ */
+function readFeatureFile(
+  root: string,
+  dir: string,
+  what: 'contract' | 'spec',
+): string | undefined | Diagnostic {
+  const path = join(dir, `${what}.md`);
+  const file = relative(root, path);
+  const outside = linkedFileOutside(root, path, file, what);
+  if (outside) return outside;
+  const read =
+    what === 'contract'
+      ? readContractFile(path)
+      : readRegularText(path, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
   if (read.ok) return read.text;
-  return read.reason === 'missing' ? undefined : read;
+  return read.reason === 'missing' ? undefined : unreadable(file, read, what);
 }
 
 /**

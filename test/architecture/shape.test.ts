@@ -31,6 +31,7 @@ const IMPURE = new Set(['node:fs', 'node:fs/promises', 'fs', 'node:child_process
 const CORE_EDGES: Record<string, string> = {
   'contracts/load.ts': 'reads the contract files of a project',
   'contracts/parse-cache.ts': 'keeps parsed contracts in .baton/cache',
+  'contracts/spec-links.ts': 'follows the symbolic links of the specs folder to tell where they lead',
   'log/append.ts': "the sink's writer: appends lines to .baton/log.jsonl",
   'log/read.ts': 'reads the log from disk',
   'log/tail.ts': 'reads the appended bytes of the log, watches it',

@@ -141,6 +141,19 @@ describe('files.exist', () => {
     expect(findMatches(worktree, 'docs/guide')).toEqual(['docs/guide/intro.md']);
   });
 
+  it('counts a folder named with ( or [ by its files, as owns reads such names (app/(shop), app/products/[id])', async () => {
+    const { worktree, commitInWorktree } = setup();
+    commitInWorktree({ 'app/(shop)/page.tsx': '\n', 'app/products/[id]/page.tsx': '\n' });
+    const folders = ['app/(shop)', 'app/(shop)/', 'app/products/[id]', 'app/products/[id]/'];
+    const event = await verifyFiles(worktree, { exist: [...folders, 'app/(shop)/**'] });
+    expect(event.type, event.message).toBe('check.passed');
+    expect(findMatches(worktree, 'app/(shop)')).toEqual(['app/(shop)/page.tsx']);
+    expect(findMatches(worktree, 'app/products/[id]/')).toEqual(['app/products/[id]/page.tsx']);
+    // The glob reading still counts: `[id]` is `i` or `d`.
+    commitInWorktree({ 'app/products/i/x.ts': '\n' });
+    expect(findMatches(worktree, 'app/products/[id]/*.ts')).toEqual(['app/products/i/x.ts']);
+  });
+
   it('matches a file name holding a newline as owns does (one glob rule)', () => {
     const { worktree, commitInWorktree } = setup();
     commitInWorktree({ 'a/odd\nname.ts': '\n', 'a/plain.ts': '\n' });

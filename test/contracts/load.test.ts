@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { loadContracts } from '../../src/contracts/load.js';
@@ -65,6 +65,58 @@ describe('loadContracts', () => {
         hint: "A feature's folder sits directly in specs/: move each up (specs/backend/feature-002-b/ to specs/feature-002-b/).",
       },
     ]);
+  });
+
+  it('names a contract written directly in the specs folder, and where it goes; other files there are left alone', async () => {
+    const r = repo({
+      'specs/feature-001-a/contract.md': contract('feature-001-a'),
+      'specs/feature-002-cart.md': contract('feature-002-cart'),
+      'specs/contract.md': '---\nfeature_id: "Not An Id"\n---\n',
+      'specs/Checkout.md': '# Checkout\n\n## feature_id\nfeature-003-checkout\n',
+      'specs/README.md': '# Specs\n\nOne folder per feature.\n',
+      'specs/notes.md': '---\ntitle: notes\n---\nfeature_id: is not in the front matter\n',
+      'specs/diagram.png': 'feature_id: x\n',
+      'specs/.gitkeep': '',
+      'notes.md': contract('linked'),
+    });
+    // A link to a file is not followed, as a feature's own files are read only inside the repository.
+    symlinkSync('../notes.md', join(r.root, 'specs/linked.md'));
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => c.feature_id)).toEqual(['feature-001-a']);
+    expect(result.ok && result.warnings.map((w) => [w.code, w.location?.file, w.message, w.hint])).toEqual([
+      [
+        'contracts/misplaced-contract',
+        'specs/Checkout.md',
+        "specs/Checkout.md looks like a contract (feature_id feature-003-checkout) but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/Checkout.md to specs/feature-003-checkout/contract.md.',
+      ],
+      [
+        'contracts/misplaced-contract',
+        'specs/contract.md',
+        "specs/contract.md looks like a contract but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/contract.md to specs/<feature_id>/contract.md, the folder named by its feature_id.',
+      ],
+      [
+        'contracts/misplaced-contract',
+        'specs/feature-002-cart.md',
+        "specs/feature-002-cart.md looks like a contract (feature_id feature-002-cart) but is not read: a contract lives in its feature's folder, specs/<feature_id>/contract.md",
+        'Move specs/feature-002-cart.md to specs/feature-002-cart/contract.md.',
+      ],
+    ]);
+  });
+
+  it('says why no contract was found when the only one sits directly in the specs folder', async () => {
+    const r = repo({ 'specs/contract.md': contract('feature-001-a') });
+    const err = (await loadProject(r.root).catch((e: unknown) => e)) as UserError;
+    expect(err.code).toBe('contracts/none');
+    expect(err.diagnostics.map((d) => [d.code, d.location?.file])).toEqual([
+      ['contracts/misplaced-contract', 'specs/contract.md'],
+    ]);
+    expect(err.hint).toBe('Move specs/contract.md to specs/feature-001-a/contract.md.');
+    const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+    expect(lint.code).toBe(1);
+    expect(lint.stderr).toContain('specs/contract.md: warning: specs/contract.md looks like a contract');
+    expect(lint.stderr).toContain('[contracts/none]');
   });
 
   it('honours the specs folder of the config and warns when an id differs from its folder', async () => {
@@ -316,6 +368,54 @@ describe('a feature folder that is a symbolic link', () => {
       const plan = await runBaton(['plan'], { cwd: r.root });
       expect(plan.code).toBe(1);
       expect(plan.stderr).toContain('specs/gone: error: specs/gone is a symbolic link to ../nowhere');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a contract.md or spec.md that is a symbolic link', () => {
+  it('is read when it leads to a file inside the repository', async () => {
+    const r = repo({ 'shared/api.md': contract('api'), 'shared/api-spec.md': 'Details for api.\n' });
+    mkdirSync(join(r.root, 'specs/api'), { recursive: true });
+    symlinkSync('../../shared/api.md', join(r.root, 'specs/api/contract.md'));
+    symlinkSync(join(r.root, 'shared/api-spec.md'), join(r.root, 'specs/api/spec.md'));
+    const result = await loadContracts(configOf(r.root));
+    expect(result.ok && result.value.map((c) => [c.feature_id, c.file, c.spec])).toEqual([
+      ['api', 'specs/api/contract.md', 'Details for api.\n'],
+    ]);
+  });
+
+  it('is refused, named, when it leads to a file outside the repository, which is never read', async () => {
+    const r = repo({ 'specs/web/contract.md': contract('web') });
+    const outside = mkdtempSync(join(tmpdir(), 'baton-outside-'));
+    try {
+      writeFileSync(join(outside, 'contract.md'), contract('api'));
+      writeFileSync(join(outside, 'private.txt'), 'PRIVATE TEXT\n');
+      mkdirSync(join(r.root, 'specs/api'));
+      symlinkSync(join(outside, 'contract.md'), join(r.root, 'specs/api/contract.md'));
+      // A relative link, as a cloned repository may hold, leads out just the same.
+      const up = relative(join(r.root, 'specs/web'), join(outside, 'private.txt'));
+      expect(up.startsWith('../../../')).toBe(true);
+      symlinkSync(up, join(r.root, 'specs/web/spec.md'));
+      const result = await loadContracts(configOf(r.root));
+      if (result.ok) throw new Error('expected the links to be refused');
+      expect(result.errors.map((e) => [e.code, e.location?.file, e.message])).toEqual([
+        [
+          'contracts/link-outside',
+          'specs/api/contract.md',
+          `specs/api/contract.md is a symbolic link to ${join(outside, 'contract.md')}, a file outside the repository; Baton reads no contract from outside it`,
+        ],
+        [
+          'contracts/link-outside',
+          'specs/web/spec.md',
+          `specs/web/spec.md is a symbolic link to ${up}, a file outside the repository; Baton reads no spec from outside it`,
+        ],
+      ]);
+      const lint = await runBaton(['lint', '--no-coupling'], { cwd: r.root });
+      expect(lint.code).toBe(1);
+      expect(lint.stdout).toContain('specs/web/spec.md: error: specs/web/spec.md is a symbolic link');
+      expect(lint.stdout).not.toContain('PRIVATE');
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

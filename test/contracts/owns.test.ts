@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runFilesCheck } from '../../src/checks/files-check.js';
+import { ownsPatternProblem } from '../../src/contracts/lint.js';
 import { compileOwns, expandOwnedPattern, filesOutsideOwns } from '../../src/contracts/owns.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import { findOverlaps } from '../../src/graph/overlap.js';
@@ -19,6 +20,14 @@ describe('compileOwns', () => {
     { owns: ['lib/'], path: 'lib/a/b.ts', expected: true },
     { owns: ['./src/catalog/**'], path: 'src/catalog/x.ts', expected: true },
     { owns: ['./src/a.ts'], path: 'src/a.ts', expected: true },
+    // Empty and `.` segments name nothing of their own: `src//a` is src/a, as `./src/a` is.
+    { owns: ['src//a'], path: 'src/a/x.ts', expected: true },
+    { owns: ['src/./a/**'], path: 'src/a/x.ts', expected: true },
+    { owns: ['src/.//./a.ts'], path: 'src/a.ts', expected: true },
+    { owns: ['src/a//'], path: 'src/a/b/x.ts', expected: true },
+    { owns: ['src/a/.'], path: 'src/a/x.ts', expected: true },
+    { owns: ['src//a'], path: 'src/ab/x.ts', expected: false },
+    { owns: ['src/.hidden/**'], path: 'src/hidden/x.ts', expected: false },
     { owns: ['src/*.ts'], path: 'src/db.ts', expected: true },
     { owns: ['src/*.ts'], path: 'src/.hidden.ts', expected: true },
     { owns: ['src/*.ts'], path: 'src/a/db.ts', expected: false },
@@ -194,6 +203,24 @@ describe('one owns rule everywhere', () => {
         'src/c++/lib.cc',
       ]),
     ).toEqual([{ a: 'cpp', b: 'lib', pattern: 'src/c++/lib.cc' }]);
+  });
+
+  it('every caller reads src//a and src/./a/** as src/a, and lint finds nothing wrong with them', async () => {
+    const typo = contract('typo', ['src//a', 'lib/./b/**']);
+    const touched = ['src/a/x.ts', 'lib/b/y.ts', 'src/db.ts'];
+    expect(filesOutsideOwns(touched, typo.owns)).toEqual(['src/db.ts']);
+    expect(outsideOwns(typo, touched)).toEqual(['src/db.ts']);
+    const violations = findOwnershipViolations(new Map([['typo', touched]]), [typo]);
+    expect(violations.map((v) => v.file)).toEqual(['src/db.ts']);
+    const verdict = await runFilesCheck({
+      check: { untouched_outside_owns: true },
+      cwd: tmpdir(),
+      owns: typo.owns,
+      changed: touched.slice(0, 2),
+    });
+    expect(verdict.outcome, verdict.message).toBe('passed');
+    expect(findOverlaps([typo, contract('a', ['src/a/**'])], () => false)).toHaveLength(1);
+    expect(ownsPatternProblem('src//a')).toBeUndefined();
   });
 
   it('the run-time ownership check and the report agree with them', async () => {

@@ -100,3 +100,17 @@ describe('a leading / is the repository root', () => {
     expect(lintContracts([c], []).filter((d) => d.code === 'lint/rooted-path')).toEqual([]);
   });
 });
+
+describe('empty and . segments name nothing of their own', () => {
+  it.each([
+    ['src//a', 'src/a'],
+    ['src/./a/**', 'src/a/**'],
+    ['.//src/.//./a.ts', 'src/a.ts'],
+    ['src/a//', 'src/a/'],
+    ['src/a/.', 'src/a/'],
+    ['src/.hidden/..x', 'src/.hidden/..x'],
+    ['src//../x', 'src/../x'],
+  ])('%s is read as %s', (written, read) => {
+    expect(rootRelative(written)).toBe(read);
+  });
+});
