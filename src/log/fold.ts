@@ -166,6 +166,18 @@ function dropOtherCommits(checks: Record<string, CheckResult>, commit: string): 
 }
 
 /**
+ * A verification runs every criterion its feature's contract has at a place (`criteria`, as its check
+ * events name them): a result there of any other is of a criterion removed, renamed or moved to the
+ * other place since, and says nothing of the feature (its failure would keep it `failed-checks` for
+ * good, blamed on a criterion that is gone). A worker's word removes nothing recorded here.
+ */
+function keepCriteriaRun(checks: Record<string, CheckResult>, criteria: readonly string[]): void {
+  for (const id of Object.keys(checks)) {
+    if (!criteria.includes(id)) delete checks[id];
+  }
+}
+
+/**
  * A worktree check recorded: the commit it checked becomes the feature's, and a feature the run had
  * finished (`complete`, `failed-checks`) takes its status from its checks as they now stand, so a
  * `baton verify` after the run can fail a feature or pass it again. A running or verifying feature
@@ -376,6 +388,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (ev.measured) result.measured = declaredMeasurement(ev.measured);
       if (ev.by === 'worker') result.by = 'worker';
       if (ev.digest !== undefined) result.digest = ev.digest;
+      if (ev.criteria !== undefined && ev.by !== 'worker') {
+        keepCriteriaRun(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criteria);
+      }
       if (ev.on === 'integration') {
         setOwn(f.integration_checks, ev.criterion_id, result);
         return;
