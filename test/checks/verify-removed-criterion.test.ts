@@ -90,3 +90,38 @@ describe('baton verify after a criterion left the contract', () => {
     expect(holding('kept')).not.toContain('baton/integration');
   });
 });
+
+describe('baton status after an after-integration criterion left the contract', () => {
+  it('no longer blames the feature for its failure on the last integration; one still in the contract still shows', async () => {
+    const e2e = (id: string) => ({ ...strict(id), id: 'e2e', after: 'integration' });
+    const ids = ['dropped', 'still'];
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles(ids.map((id) => feature(id, [ok(id), e2e(id)]))),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const integrated = await runBaton(['integrate'], { cwd: repo.root });
+    expect(integrated.code, integrated.stdout + integrated.stderr).toBe(1);
+
+    repo.commit('the e2e criterion of dropped was wrong', {
+      'specs/dropped/contract.md': contractText(feature('dropped', [ok('dropped')])),
+    });
+    const table = (await runBaton(['status'], { cwd: repo.root })).stdout;
+    expect(table).toMatch(/still .*after integration: check e2e failed: exit 1/);
+    expect(table).not.toMatch(/dropped .*after integration/);
+
+    type Counts = { feature_id: string; integration_checks: { failed: number; total: number } };
+    const counts = (features: Counts[]) =>
+      Object.fromEntries(features.map((f) => [f.feature_id, f.integration_checks]));
+    const want = { dropped: { failed: 0, total: 0 }, still: { failed: 1, total: 1 } };
+    const status = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
+      features: Counts[];
+    };
+    expect(counts(status.features)).toMatchObject(want);
+    const report = JSON.parse((await runBaton(['report', '--json'], { cwd: repo.root })).stdout) as {
+      features: Counts[];
+    };
+    expect(counts(report.features)).toMatchObject(want);
+  });
+});
