@@ -104,6 +104,8 @@ export interface StatusFacts {
   worktreesDir?: string;
   /** The criteria each feature's worktree checks run (`criteriaFor`, `owns` included), by id. */
   criteria?: PlannedCriteria;
+  /** Each feature's `after: integration` criteria, by id. */
+  integrationCriteria?: PlannedCriteria;
   /** The config's `trust_workers` (checks a worker reported count as passed here), when it loaded. */
   trustWorkers?: boolean;
   specs?: string;
@@ -111,9 +113,15 @@ export interface StatusFacts {
   problem?: { part: 'config' | 'contracts'; detail: string };
 }
 
-/** The criteria each contract's worktree checks run, by feature id: their id, kind and text (`PlannedCriterion`). */
-export function worktreeCriteria(contracts: readonly Contract[]): PlannedCriteria {
-  return Object.fromEntries(contracts.map((c) => [c.feature_id, plannedCriteria(c)]));
+/**
+ * The criteria each contract's checks run on a worktree (or with `on`, after integration), by feature
+ * id: their id, kind, text and digest (`PlannedCriterion`).
+ */
+export function plannedCriteriaByFeature(
+  contracts: readonly Contract[],
+  on: 'worktree' | 'integration' = 'worktree',
+): PlannedCriteria {
+  return Object.fromEntries(contracts.map((c) => [c.feature_id, plannedCriteria(c, on)]));
 }
 
 /**
@@ -128,7 +136,8 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
       root,
       ids: [...project.plan.order],
       worktreesDir: config.worktrees,
-      criteria: worktreeCriteria(project.plan.features),
+      criteria: plannedCriteriaByFeature(project.plan.features),
+      integrationCriteria: plannedCriteriaByFeature(project.plan.features, 'integration'),
       trustWorkers: config.trust_workers,
       specs: config.specs,
     };

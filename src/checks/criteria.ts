@@ -22,12 +22,15 @@ export function criteriaFor(contract: Contract, on: CheckPlace): Criterion[] {
 }
 
 /**
- * A contract's worktree criteria as its checks' results are matched to them (pure): id, kind, text
- * and the digest of their definition (`criterionDigest`). What `resultOf` takes, for integrate,
- * `baton status`, the report and the dashboard alike.
+ * A contract's worktree criteria (or with `on`, its `after: integration` ones) as its checks' results
+ * are matched to them (pure): id, kind, text and the digest of their definition (`criterionDigest`).
+ * What `resultOf` takes, for integrate, `baton status`, the report and the dashboard alike.
  */
-export function plannedCriteria(contract: Contract): PlannedCriterion[] {
-  return criteriaFor(contract, 'worktree').map((c) => ({
+export function plannedCriteria(
+  contract: Contract,
+  on: 'worktree' | 'integration' = 'worktree',
+): PlannedCriterion[] {
+  return criteriaFor(contract, on).map((c) => ({
     id: c.id,
     kind: c.kind,
     text: c.text,

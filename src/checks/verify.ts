@@ -147,6 +147,8 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
   // integration's (its criteria, and the worktree criteria run again before `--into` moves a branch).
   const before = await probeCheckout(opts.cwd);
   const checked = opts.on === 'worktree' ? checkedCommit(opts, before) : {};
+  // Every event names the whole set, so the first one to land drops the results of criteria gone since.
+  const ids = criteria.map((c) => c.id);
   let interrupted = false;
   for (const criterion of criteria) {
     if (opts.signal?.aborted) {
@@ -162,6 +164,7 @@ export async function verifyFeature(opts: VerifyFeatureOptions): Promise<CheckRe
       ...checkEventOf(contract, criterion, verdict, opts.on),
       ...(opts.runId ? { run_id: opts.runId } : {}),
       ...checked,
+      criteria: ids,
     }) as CheckEvent;
     events.push(event);
   }

@@ -4,6 +4,7 @@ import { describeAttemptState } from '../attempts/describe.js';
 import {
   type PlannedCriteria,
   type PlannedCriterion,
+  plannedResults,
   uncommittedChecksReason,
   unverifiedComplete,
   unverifiedReason,
@@ -46,27 +47,35 @@ export const REASON_WIDTH = 100;
 
 /**
  * The reason a feature's row shows in place of its last event: why it ended as it did, or, for one
- * `complete` with one of its `criteria` without a result, its checks passed only on a worker (unless
- * `trust` takes workers' word) or run on uncommitted changes, why integrate will leave it out.
+ * `complete` with one of its criteria (`look.criteria`) without a result, its checks passed only on a
+ * worker (unless `trustWorkers` takes workers' word) or run on uncommitted changes, why integrate will
+ * leave it out; or an `after: integration` criterion its contract still has that failed there.
  */
 export function shownReason(
   f: FeatureState,
-  criteria: readonly PlannedCriterion[] | undefined,
-  trust: WorkerTrust,
+  look: PlannedLook & Pick<FeatureRowLook, 'trustWorkers'>,
 ): string | undefined {
   if (EXPLAINED.has(f.status) && f.reason) return f.reason;
-  const unverified = unverifiedReason(f, criteria, trust);
+  const unverified = unverifiedReason(f, plannedCriteriaOf(look.criteria, f.feature_id), trustOf(look));
   if (unverified !== undefined) return unverified;
   if (f.status !== 'complete') return undefined;
-  return uncommittedChecksReason(f) ?? failedAfterIntegration(f);
+  return (
+    uncommittedChecksReason(f) ??
+    failedAfterIntegration(f, plannedCriteriaOf(look.integrationCriteria, f.feature_id))
+  );
 }
 
 /**
- * Why the last integration held a `complete` feature back: a criterion of its that failed on the merged
- * result (`after: integration`, or run again there), with its message's first line.
+ * Why the last integration held a `complete` feature back: an `after: integration` criterion of its that
+ * failed on the merged result, with its message's first line. With `planned` (its contract's, when
+ * known), only a criterion it still has, as `resultOf` finds its result: one removed or changed since
+ * that integration no longer speaks for the feature (`plannedResults`).
  */
-function failedAfterIntegration(f: FeatureState): string | undefined {
-  const failed = Object.values(f.integration_checks).find((c) => c.outcome === 'failed');
+function failedAfterIntegration(
+  f: FeatureState,
+  planned: readonly PlannedCriterion[] | undefined,
+): string | undefined {
+  const failed = plannedResults(f.integration_checks, planned).find((c) => c.outcome === 'failed');
   if (failed === undefined) return undefined;
   const message = failed.message?.split('\n').find((l) => l.trim() !== '');
   return `after integration: check ${failed.criterion_id} failed${message ? `: ${message}` : ''}`;
@@ -99,9 +108,14 @@ export interface FeatureRowLook extends AgentLogLook {
   runStartedAt?: string | undefined;
   /** The criteria each feature's worktree checks run, by id, when the contracts loaded. */
   criteria?: PlannedCriteria | undefined;
+  /** Each feature's `after: integration` criteria, by id, when the contracts loaded. */
+  integrationCriteria?: PlannedCriteria | undefined;
   /** The config's `trust_workers`: checks a worker reported count as passed here (default false). */
   trustWorkers?: boolean | undefined;
 }
+
+/** The criteria each feature's checks run, on its worktree and after integration, by id, when the contracts loaded. */
+export type PlannedLook = Pick<FeatureRowLook, 'criteria' | 'integrationCriteria'>;
 
 /** The worker trust a feature table applies: the config's, when it loaded; none otherwise. */
 export function trustOf(look: Pick<FeatureRowLook, 'trustWorkers'>): WorkerTrust {
@@ -214,7 +228,7 @@ export function featureRow(
   const note = open[0]
     ? `⚠ ${open[0].kind} with ${open[0].with}: ${open[0].paths.join(', ')} (${formatDuration(now - Date.parse(open[0].since))} ago)${open.length > 1 ? ` +${open.length - 1}` : ''}`
     : last;
-  const why = shownReason(f, criteria, trustOf(look));
+  const why = shownReason(f, look);
   return [
     escapeControl(f.feature_id),
     status,

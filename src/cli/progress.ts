@@ -200,12 +200,16 @@ export async function createProgressRenderer(
   p: Palette,
   featureIds: readonly string[],
   root?: string,
-  /** The criteria each feature's worktree checks run (the m of "checks n/m"); the config's `trust_workers`. */
-  plan: { criteria?: PlannedCriteria; trustWorkers?: boolean } = {},
+  /**
+   * The criteria each feature's worktree checks run (the m of "checks n/m") and its `after: integration`
+   * ones; the config's `trust_workers`.
+   */
+  plan: { criteria?: PlannedCriteria; integrationCriteria?: PlannedCriteria; trustWorkers?: boolean } = {},
 ): Promise<ProgressRenderer> {
   const logs = {
     ...(root === undefined ? NO_AGENT_LOG : agentLogLook(root)),
     criteria: plan.criteria,
+    integrationCriteria: plan.integrationCriteria,
     trustWorkers: plan.trustWorkers,
   };
   if (out.isTTY)

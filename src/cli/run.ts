@@ -7,7 +7,7 @@ import { notifyNeedsInput } from '../interactive/notify.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import type { BatonEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
-import { loadProject, selectFeatures, worktreeCriteria } from '../project.js';
+import { loadProject, plannedCriteriaByFeature, selectFeatures } from '../project.js';
 import { queuedResumeFeatures } from '../queue/resume.js';
 import { queueSetting } from '../queue/setting.js';
 import type { CollisionPolicy, startRadar } from '../radar/radar.js';
@@ -201,7 +201,8 @@ async function runCommand(
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
   const progress = await createProgressRenderer(talk.stdout, palette(ctx.color), featureIds, project.root, {
-    criteria: worktreeCriteria(loaded.plan.features),
+    criteria: plannedCriteriaByFeature(loaded.plan.features),
+    integrationCriteria: plannedCriteriaByFeature(loaded.plan.features, 'integration'),
     trustWorkers: loaded.config.trust_workers,
   });
   // Queued or not, one Baton at a time: a queued run moves `baton/<id>` branches when it promotes,

@@ -23,12 +23,17 @@ export interface StatusPlan {
   worktreesDir?: string;
   /** The criteria each feature's worktree checks run, by id (their number is the m of "checks n/m"). */
   criteria?: PlannedCriteria;
+  /** Each feature's `after: integration` criteria, by id: what its last integration's checks are judged by. */
+  integrationCriteria?: PlannedCriteria;
   /** The config's `trust_workers`: checks a worker reported count as passed here. */
   trustWorkers?: boolean;
 }
 
-/** The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`; 5: `criteria` id, kind and text; 6: and digest). */
-const PLAN_CACHE_VERSION = 6;
+/**
+ * The cache file's format (2: `criteria`; 3: `build`; 4: `trustWorkers`; 5: `criteria` id, kind and
+ * text; 6: and digest; 7: `integrationCriteria`).
+ */
+const PLAN_CACHE_VERSION = 7;
 
 interface CachedPlan extends StatusPlan {
   version: typeof PLAN_CACHE_VERSION;
@@ -81,7 +86,11 @@ function isCachedPlan(c: unknown, root: string): c is CachedPlan {
     return false;
   if (p.worktreesDir !== undefined && typeof p.worktreesDir !== 'string') return false;
   if (p.trustWorkers !== undefined && typeof p.trustWorkers !== 'boolean') return false;
-  const criteria = p.criteria;
+  return isPlannedCriteria(p.criteria) && isPlannedCriteria(p.integrationCriteria);
+}
+
+/** Whether a cached record of criteria by feature is absent or has the shape `PlannedCriteria` has. */
+function isPlannedCriteria(criteria: unknown): boolean {
   if (criteria === undefined) return true;
   if (typeof criteria !== 'object' || criteria === null || Array.isArray(criteria)) return false;
   return Object.values(criteria).every((list) => Array.isArray(list) && list.every(isPlannedCriterion));
@@ -117,6 +126,7 @@ export function readStatusPlan(root: string): StatusPlan | undefined {
       ids: c.ids,
       ...(c.worktreesDir !== undefined ? { worktreesDir: c.worktreesDir } : {}),
       ...(c.criteria !== undefined ? { criteria: c.criteria } : {}),
+      ...(c.integrationCriteria !== undefined ? { integrationCriteria: c.integrationCriteria } : {}),
       ...(c.trustWorkers !== undefined ? { trustWorkers: c.trustWorkers } : {}),
     };
   } catch {

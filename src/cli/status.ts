@@ -9,7 +9,7 @@ import {
   runLiveness,
 } from '../guard/liveness.js';
 import { liveLockHolder } from '../lock/baton-lock.js';
-import { type PlannedCriteria, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
+import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
@@ -32,6 +32,7 @@ import {
   FEATURE_HEADER,
   type FeatureRowLook,
   featureRow,
+  type PlannedLook,
   plannedCriteriaOf,
   REASON_WIDTH,
   shownReason,
@@ -48,10 +49,11 @@ function featureJson(
   f: FeatureState,
   disk: DiskUsage | undefined,
   escaped: readonly string[],
-  look: { runStartedAt: string | undefined; criteria: PlannedCriteria | undefined; trust: WorkerTrust },
+  look: { runStartedAt: string | undefined; trust: WorkerTrust } & PlannedLook,
 ) {
   const time = agentTimeFields(f, look.runStartedAt);
   const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
+  const afterIntegration = plannedCriteriaOf(look.integrationCriteria, f.feature_id);
   // `complete` with a criterion without a result, or passed only on a worker: integrate leaves it out.
   const unverified = unverifiedReason(f, criteria, look.trust);
   return {
@@ -77,7 +79,7 @@ function featureJson(
     // `total` is the criteria its checks run (its contract's, `owns` included), as the table's n/m.
     checks: countChecks(f, 'worktree', criteria),
     // What its criteria said of the last integration's merged result (all zero before one ran them).
-    integration_checks: countChecks(f, 'integration'),
+    integration_checks: countChecks(f, 'integration', afterIntegration),
     usage: f.usage ?? null,
     /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
     attempts: f.attempts ? attemptsOf(f) : null,
@@ -191,7 +193,7 @@ function statusNotes(
   state: BatonState,
   rows: readonly FeatureState[],
   p: Palette,
-  o: { root: string; criteria: PlannedCriteria | undefined; trust: WorkerTrust },
+  o: { root: string; trustWorkers: boolean | undefined } & PlannedLook,
 ): string {
   const { root } = o;
   const logs = rows.flatMap((f) => {
@@ -213,7 +215,7 @@ function statusNotes(
   );
   // A reason the row cut ends with what to do about it as often as not: given here in full.
   const reasons = rows.flatMap((f) => {
-    const why = shownReason(f, plannedCriteriaOf(o.criteria, f.feature_id), o.trust);
+    const why = shownReason(f, o);
     return why !== undefined && why.length > REASON_WIDTH ? [`  ${f.feature_id}: ${why}`] : [];
   });
   const denied = rows
@@ -252,14 +254,13 @@ function statusJson(
   state: BatonState,
   rows: ReturnType<typeof featureRows>,
   sizes: ReadonlyMap<string, DiskUsage>,
-  look: { criteria: PlannedCriteria | undefined; trust: WorkerTrust; integration: Stopped },
+  look: { trust: WorkerTrust; integration: Stopped } & PlannedLook,
 ): string {
   const escaped = escapesByFeature(state);
   const features = rows.map((f) =>
     featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], {
+      ...look,
       runStartedAt: state.run_started_at,
-      criteria: look.criteria,
-      trust: look.trust,
     }),
   );
   const doc = {
@@ -343,7 +344,8 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
       once?.catch(() => {});
       // The worktrees git lists, to size the features' own (never a path the log names), asked meanwhile.
       const listed = flags.disk ? listOwnWorktrees(located.root) : undefined;
-      const { ids, problem, criteria, trustWorkers } = await located.plan;
+      const { ids, problem, criteria, integrationCriteria, trustWorkers } = await located.plan;
+      const planned = { criteria, integrationCriteria };
       const trust = { trustWorkers: trustWorkers === true };
       // Never a silent partial table: say what did not load, and where to see all of it.
       if (problem) ctx.stderr.write(`baton: ${escapeControl(notLoaded(problem))}\n`);
@@ -368,10 +370,10 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
         const rows = featureRows(state, ids);
         const sizes = diskOf(rows);
         if (flags.json) {
-          ctx.stdout.write(statusJson(state, rows, sizes, { criteria, trust, integration }));
+          ctx.stdout.write(statusJson(state, rows, sizes, { ...planned, trust, integration }));
           return;
         }
-        const text = `${statusHead(state, view !== undefined, ctx)}${shadowedRunNote(state, located.root, p)}${statusTable(state, rows, sizes, p, ctx, { ...logLook, runStartedAt: state.run_started_at, criteria, trustWorkers })}\n${statusNotes(state, rows, p, { root: located.root, criteria, trust })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
+        const text = `${statusHead(state, view !== undefined, ctx)}${shadowedRunNote(state, located.root, p)}${statusTable(state, rows, sizes, p, ctx, { ...logLook, ...planned, runStartedAt: state.run_started_at, trustWorkers })}\n${statusNotes(state, rows, p, { ...planned, root: located.root, trustWorkers })}${outsideRunNote(state)}${requeueNote(state)}${integrationNote(integration)}`;
         if (view) view.update(text);
         else ctx.stdout.write(text);
       };

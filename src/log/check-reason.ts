@@ -100,6 +100,18 @@ export function resultOf(
 }
 
 /**
+ * The results that speak for a feature now (pure): with `planned` (its contract's criteria at the
+ * place, when known), each one's result as `resultOf` finds it, so a result of a criterion removed or
+ * changed since counts for nothing; without, every result recorded.
+ */
+export function plannedResults(
+  checks: Readonly<Record<string, CheckResult>>,
+  planned: readonly PlannedCriterion[] | undefined,
+): CheckResult[] {
+  return planned === undefined ? Object.values(checks) : planned.flatMap((c) => resultOf(c, checks) ?? []);
+}
+
+/**
  * The criteria with no result in a feature's checks (`resultOf`; pure). One rule for integrate's "not
  * merged", a queued run's end (`settleCompleted`) and `complete (unverified)` (`unverifiedReason`).
  */

@@ -124,6 +124,13 @@ export const checkFields = {
    * its contract defines it otherwise. Absent in logs older than the field (matched by id, kind and text).
    */
   digest: z.optional(z.string()),
+  /**
+   * The ids of every criterion the verification this result is part of runs at its place
+   * (`criteriaFor`): a result recorded there before of a criterion outside them (removed from the
+   * contract since, renamed, moved to the other place) is no result of the feature's any more. Absent
+   * in logs older than the field, and on a check run alone (a queued feature's `owns`, checked here).
+   */
+  criteria: z.optional(strings),
 };
 
 /** How a best-of-N attempt ended: a feature's end statuses, or `stopped` (another attempt passed first). */

@@ -8,7 +8,7 @@
 
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
-import { failedChecksReason, type PlannedCriterion, resultOf } from './check-reason.js';
+import { failedChecksReason, type PlannedCriterion, plannedResults } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
 import { addUsage, declaredMeasurement, declaredUsage } from './fold-fields.js';
@@ -162,6 +162,18 @@ function carriesOn(f: FeatureState): void {
 function dropOtherCommits(checks: Record<string, CheckResult>, commit: string): void {
   for (const [id, r] of Object.entries(checks)) {
     if (r.commit !== undefined && r.commit !== commit) delete checks[id];
+  }
+}
+
+/**
+ * A verification runs every criterion its feature's contract has at a place (`criteria`, as its check
+ * events name them): a result there of any other is of a criterion removed, renamed or moved to the
+ * other place since, and says nothing of the feature (its failure would keep it `failed-checks` for
+ * good, blamed on a criterion that is gone). A worker's word removes nothing recorded here.
+ */
+function keepCriteriaRun(checks: Record<string, CheckResult>, criteria: readonly string[]): void {
+  for (const id of Object.keys(checks)) {
+    if (!criteria.includes(id)) delete checks[id];
   }
 }
 
@@ -376,6 +388,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       if (ev.measured) result.measured = declaredMeasurement(ev.measured);
       if (ev.by === 'worker') result.by = 'worker';
       if (ev.digest !== undefined) result.digest = ev.digest;
+      if (ev.criteria !== undefined && ev.by !== 'worker') {
+        keepCriteriaRun(ev.on === 'integration' ? f.integration_checks : f.checks, ev.criteria);
+      }
       if (ev.on === 'integration') {
         setOwn(f.integration_checks, ev.criterion_id, result);
         return;
@@ -458,13 +473,17 @@ export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initia
   return state;
 }
 
+/** Checks counted as none ran (`countChecks`'s shape), for a feature the log never names. */
+export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+
 /**
  * Counts a feature's checks: passed, failed and unverifiable, and `total`, the m of "checks n/m".
- * With `planned` (its contract's worktree criteria, the implicit `owns` one included, when known):
- * each criterion's result as `resultOf` finds it, so a criterion added or changed since the checks
- * ran counts as not passed and a result of one the contract no longer has counts for nothing, and
- * `total` is their number. Without: the results recorded. Status, the report and the dashboard all
- * show this.
+ * With `planned` (its contract's criteria at `on`, the implicit `owns` one included on a worktree,
+ * when known): each criterion's result as `resultOf` finds it (`plannedResults`), so a criterion added
+ * or changed since the checks ran counts as not passed and a result of one the contract no longer has
+ * counts for nothing, and on a worktree `total` is their number. Without: the results recorded. On the
+ * integration branch `total` counts results, what the last integration said (none before one ran
+ * them). Status, the report and the dashboard all show this.
  */
 export function countChecks(
   f: FeatureState,
@@ -477,10 +496,10 @@ export function countChecks(
   total: number;
 } {
   const recorded = on === 'worktree' ? f.checks : f.integration_checks;
-  const results =
-    planned === undefined ? Object.values(recorded) : planned.flatMap((c) => resultOf(c, recorded) ?? []);
+  const results = plannedResults(recorded, planned);
   const passed = results.filter((r) => r.outcome === 'passed').length;
   const failed = results.filter((r) => r.outcome === 'failed').length;
   const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
-  return { passed, failed, unverifiable, total: planned?.length ?? results.length };
+  const total = on === 'worktree' ? (planned?.length ?? results.length) : results.length;
+  return { passed, failed, unverifiable, total };
 }

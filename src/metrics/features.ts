@@ -3,7 +3,7 @@ import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
-import { type BatonState, countChecks } from '../log/fold.js';
+import { type BatonState, countChecks, NO_CHECKS } from '../log/fold.js';
 import { timedByAttempts } from '../log/fold-attempts.js';
 import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
 import { outsideOwns } from './conflicts.js';
@@ -184,9 +184,6 @@ export interface FeatureContext extends TimeFlags {
   trust: WorkerTrust;
 }
 
-/** Checks counted as none ran. */
-export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
-
 /**
  * Launches a later launch replaced before they recorded an exit (a retried job whose worker died, a
  * local retry): their time is the log's to measure only through the exit that followed (pure).
@@ -353,6 +350,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
       : firstStart + clampElapsed(endSeen - firstStart, `${id} span`, ctx.backwards);
   const rel = (t: number | null) => (t === null || ctx.origin === null ? null : (t - ctx.origin) / MINUTE);
   const criteria = contract ? plannedCriteria(contract) : undefined;
+  const afterIntegration = contract && plannedCriteria(contract, 'integration');
   return {
     feature_id: id,
     title: contract?.title ?? null,
@@ -370,7 +368,7 @@ export function buildFeature(id: string, ctx: FeatureContext): FeatureReport {
     unverified: f ? (unverifiedReason(f, criteria, ctx.trust) ?? null) : null,
     // m of "checks n/m" is the criteria its checks run, as `baton status` and the dashboard count it.
     checks: f ? countChecks(f, 'worktree', criteria) : NO_CHECKS,
-    integration_checks: f ? countChecks(f, 'integration') : NO_CHECKS,
+    integration_checks: f ? countChecks(f, 'integration', afterIntegration) : NO_CHECKS,
     files_changed: files,
     outside_owns: contract ? outsideOwns(contract, files) : null,
     escaped: ctx.escaped.get(id) ?? [],

@@ -146,3 +146,47 @@ describe('worktree check results and the commit they ran on', () => {
     expect(f.reason).toBeUndefined();
   });
 });
+
+/** `ranOn('aaaa')` with its `slow` criterion failed: the run ended it `failed-checks`. */
+function failedSlow(): LogEvent[] {
+  return [
+    ...ranOn('aaaa').slice(0, 4),
+    check(4, 'slow', 'aaaa', { type: 'check.failed', message: 'exit 1' }),
+    {
+      v: 1,
+      ts: at(5),
+      run_id: 'r1',
+      type: 'feature.ended',
+      feature_id: 'api',
+      status: 'failed-checks',
+      reason: 'slow: exit 1',
+    } as LogEvent,
+  ];
+}
+
+describe('a verification names the criteria it runs', () => {
+  it('drops the result of a criterion it no longer runs: its failure no longer keeps the feature failed-checks', () => {
+    const f = foldEvents([...failedSlow(), check(6, 't', 'aaaa', { criteria: ['t'] })]).features.api!;
+    expect(Object.keys(f.checks)).toEqual(['t']);
+    expect(f.status).toBe('complete');
+    expect(f.reason).toBeUndefined();
+  });
+  it('keeps a failure of a criterion it still runs, one a worker reported the set of, and one of a log older than the field', () => {
+    for (const extra of [{ criteria: ['t', 'slow'] }, { criteria: ['t'], by: 'worker' }, {}]) {
+      const f = foldEvents([...failedSlow(), check(6, 't', 'aaaa', extra)]).features.api!;
+      expect(f.status, JSON.stringify(extra)).toBe('failed-checks');
+      expect(f.reason).toBe('slow: exit 1');
+    }
+  });
+  it('on the integration branch, drops the result of an after-integration criterion it no longer runs', () => {
+    const onIntegration = { on: 'integration', commit: undefined };
+    const events = [
+      ...ranOn('aaaa'),
+      check(6, 'e2e', undefined, { ...onIntegration, type: 'check.failed', message: 'exit 1' }),
+      check(7, 'smoke', undefined, { ...onIntegration, criteria: ['smoke'] }),
+    ];
+    const f = foldEvents(events).features.api!;
+    expect(Object.keys(f.integration_checks)).toEqual(['smoke']);
+    expect(Object.keys(f.checks)).toEqual(['t', 'slow']);
+  });
+});
