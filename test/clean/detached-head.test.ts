@@ -3,7 +3,8 @@
  * `git checkout <sha>`, a rebase that stopped). `baton clean a` deleted `baton/a` and left the worktree,
  * after which clean found nothing to clean and the commits hung on that worktree's HEAD alone. clean now
  * proves the worktree the feature's own, refuses while its HEAD holds commits merged nowhere, and with
- * `--force` keeps that HEAD under refs/baton/clean-backup/ before the worktree goes.
+ * `--force` keeps that HEAD under refs/baton/clean-backup/ before the worktree goes; doctor, which said
+ * all was well, warns of it.
  */
 
 import { existsSync, mkdirSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CleanDecision, decideClean, removeTargets } from '../../src/clean/clean.js';
 import { inspectCleanTargets } from '../../src/clean/inspect.js';
+import type { DoctorCheck } from '../../src/doctor/check.js';
 import { initialState } from '../../src/log/fold.js';
 import { addFeatureWorktree, commitIn, projectRepo, worktreePath } from '../reliability/fixture.js';
 import { runBaton } from '../rig/cli.js';
@@ -93,6 +95,19 @@ describe('baton clean: a feature worktree on a detached HEAD holding commits no 
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect(existsSync(t.wt)).toBe(false);
     expect(repo.git('rev-parse', `refs/baton/clean-backup/a/${t.head}`)).toBe(t.head);
+  });
+
+  it('doctor warns of it, with the switch that keeps its work, rather than "every folder present"', async () => {
+    const t = detachedWithWork();
+    repo = t.repo;
+    const doctor = await runBaton(['doctor', '--json'], { cwd: repo.root });
+    const checks = (JSON.parse(doctor.stdout) as { checks: DoctorCheck[] }).checks;
+    const records = checks.find((c) => c.name === 'worktree records');
+    expect(records?.status).toBe('warn');
+    expect(records?.detail).toContain(
+      `1 feature worktree(s) on a detached HEAD holding commits merged nowhere, which removing the worktree would lose: ${t.wt} (baton/a; 1 commit no branch has (${t.head.slice(0, 7)} the agent's work))`,
+    );
+    expect(records?.hint).toBe(`a: keep it on baton/a with \`git -C ${t.wt} switch -C baton/a\`.`);
   });
 
   it('a commit made on that HEAD after clean looked keeps the worktree: nothing is lost', async () => {
