@@ -97,7 +97,7 @@ export function decideBackups(backups: readonly Backup[], o: { force: boolean })
 }
 
 /** The command that keeps a backup's tip as a branch of its own, named after the unit and the tip. */
-export function keepAsBranch(b: Backup): string {
+export function keepAsBranch(b: Pick<Backup, 'unit' | 'tip'>): string {
   return `git branch ${printableArg(`kept/${b.unit}-${b.tip.slice(0, 8)}`)} ${b.tip}`;
 }
 

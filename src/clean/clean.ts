@@ -3,6 +3,7 @@ import { keepTipRef } from '../git/branches.js';
 import { GitError, git, gitRaw, gitShielded } from '../git/git.js';
 import { CLEAN_BACKUP_PREFIX, tipBackupRef } from '../git/refs.js';
 import { someOf } from '../text/some-of.js';
+import { keepAsBranch } from './backups.js';
 import { describeBranchGone } from './branch-gone.js';
 import type { CleanTarget } from './inspect.js';
 import { type CleanOrphan, markRemoval } from './left-behind.js';
@@ -73,6 +74,27 @@ export function describeGroups(orphans: readonly CleanOrphan[]): string {
 }
 
 /**
+ * Words for a worktree on a detached HEAD holding commits merged nowhere: where HEAD is, and how many
+ * of its commits are on neither the branch nor a merge target (removing the worktree would lose them).
+ */
+export function describeDetached(target: CleanTarget): string {
+  const d = target.detached;
+  if (d === undefined) return '';
+  const against = target.tip !== undefined ? [target.branch, ...target.mergeTargets] : target.mergeTargets;
+  return `its worktree is on a detached HEAD (at ${d.head.slice(0, 10)}) with ${describeUnmerged(d.unmerged, against)}`;
+}
+
+/**
+ * Where a removal keeps the commit of a worktree on a detached HEAD with commits merged nowhere
+ * (`removeTargets` writes it before it removes the worktree, the only thing holding them); undefined
+ * when it has none.
+ */
+export function detachedBackupOf(target: CleanTarget): string | undefined {
+  const d = target.detached;
+  return d && d.unmerged > 0 ? tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, d.head) : undefined;
+}
+
+/**
  * Where a branch removed with commits merged nowhere keeps its tip (`removeTargets` writes it before it
  * deletes the branch); undefined when the branch has no such commits, or there is no branch.
  */
@@ -95,8 +117,29 @@ function keptCommit(target: CleanTarget): string | undefined {
  * Words for a removed branch holding commits merged nowhere (a losing attempt's, or work `--force`
  * discards): the sha of its tip, the ref that keeps it (`cleanBackupOf`) and the command that restores it.
  * A loser's commit is said to be the one the log records only as the log's claim: any process can append it.
+ * Then, likewise, a removed worktree's detached HEAD holding commits merged nowhere (`detachedBackupOf`).
  */
 export function describeRestore(target: CleanTarget): string | undefined {
+  const tip = describeTipRestore(target);
+  const head = detachedBackupOf(target);
+  const d = target.detached;
+  // Restored as the branch, unless the branch's own tip, kept too, is not in HEAD's history.
+  const restore =
+    d === undefined
+      ? ''
+      : tip === undefined || d.onTop
+        ? `git branch ${target.branch} ${d.head}`
+        : keepAsBranch({ unit: target.id, tip: d.head });
+  const headWords =
+    head === undefined || d === undefined
+      ? undefined
+      : `the commit its detached HEAD was at, ${d.head}, is kept as ${head} (${restore} restores it)`;
+  if (tip === undefined || headWords === undefined) return tip ?? headWords;
+  return `${tip}; ${headWords}`;
+}
+
+/** `describeRestore`'s words for the branch's tip, or the commit a branch deleted by hand was at. */
+function describeTipRestore(target: CleanTarget): string | undefined {
   const backup = cleanBackupOf(target);
   const sha = keptCommit(target);
   if (backup === undefined || sha === undefined) return undefined;
@@ -117,8 +160,10 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
   return targets.map((target): CleanDecision => {
     if (target.protected) return { action: 'refuse', target, reasons: [target.protected] };
     const subs = target.submodules;
-    if (options.merged && target.unmerged > 0) {
-      return { action: 'keep', target, reasons: [describeUnmerged(target.unmerged, target.mergeTargets)] };
+    const headWork = target.detached && target.detached.unmerged > 0 ? describeDetached(target) : undefined;
+    if (options.merged && (target.unmerged > 0 || headWork !== undefined)) {
+      const why = target.unmerged > 0 ? [describeUnmerged(target.unmerged, target.mergeTargets)] : [];
+      return { action: 'keep', target, reasons: [...why, ...(headWork ? [headWork] : [])] };
     }
     const reasons: string[] = [];
     if (target.busy) reasons.push(target.busy);
@@ -148,6 +193,7 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     // (`cleanBackupOf`) when it goes, so the log's record (a claim anyone can append) is not all that keeps them.
     if (target.unmerged > 0 && !a?.tipRecorded)
       reasons.push(describeUnmerged(target.unmerged, target.mergeTargets));
+    if (headWork !== undefined) reasons.push(headWork);
     if (w?.locked) reasons.push(describeLocked(w));
     if (reasons.length > 0 && !options.force) return { action: 'refuse', target, reasons };
     return { action: 'remove', target, forced: reasons.length > 0, reasons };
@@ -164,6 +210,8 @@ export interface CleanResult {
   deletedBranch: boolean;
   /** The backup ref its tip was kept under before its branch was deleted (`cleanBackupOf`). */
   keptAs?: string;
+  /** The backup ref its worktree's detached HEAD was kept under before the worktree went (`detachedBackupOf`). */
+  headKeptAs?: string;
   /** Why it stopped half-way, in git's words. */
   error?: string;
 }
@@ -234,17 +282,61 @@ async function keepBackup(root: string, target: CleanTarget, result: CleanResult
   const backup = cleanBackupOf(target);
   const commit = keptCommit(target);
   if (backup === undefined || commit === undefined) return true;
-  const what = target.tip !== undefined ? 'its tip' : 'the commit its worktree last had';
-  const why = `baton clean: ${target.tip !== undefined ? 'tip' : 'last commit'} of ${target.branch}, merged nowhere`;
-  try {
-    await keepTipRef(root, { ref: backup, commit, why });
-  } catch (err) {
-    const said = err instanceof GitError ? err.stderr : String(err);
-    result.error = `${what} could not be kept as ${backup} (${said.trim().replace(/^fatal: /, '')}), so ${target.tip !== undefined ? target.branch : 'its worktree'} was kept`;
+  const onTip = target.tip !== undefined;
+  const kept = await keepRef(root, {
+    ref: backup,
+    commit,
+    why: `baton clean: ${onTip ? 'tip' : 'last commit'} of ${target.branch}, merged nowhere`,
+    failed: `${onTip ? 'its tip' : 'the commit its worktree last had'} could not be kept as ${backup}`,
+    left: onTip ? target.branch : 'its worktree',
+  });
+  if (kept !== true) result.error = kept;
+  else result.keptAs = backup;
+  return kept === true;
+}
+
+/**
+ * Before a worktree on a detached HEAD goes: its HEAD must still be the commit inspected (a commit made
+ * since would be lost with it), and that commit, when it holds commits merged nowhere, is kept under
+ * its backup ref (`detachedBackupOf`), noted in `result`. False, with the error noted, otherwise: the
+ * target is then left as it is.
+ */
+async function keepDetachedHead(root: string, target: CleanTarget, result: CleanResult): Promise<boolean> {
+  const d = target.detached;
+  const path = target.worktree?.path;
+  if (d === undefined || path === undefined) return true;
+  const now = await gitRaw(path, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  const still = await gitRaw(path, ['symbolic-ref', '-q', 'HEAD']);
+  if (now.stdout.trim() !== d.head || still.exitCode !== 1) {
+    result.error = "its worktree's HEAD moved since it was checked (a new commit?); it was kept: run again";
     return false;
   }
-  result.keptAs = backup;
-  return true;
+  const backup = detachedBackupOf(target);
+  if (backup === undefined) return true;
+  const kept = await keepRef(root, {
+    ref: backup,
+    commit: d.head,
+    why: `baton clean: detached HEAD of the worktree of ${target.branch}, merged nowhere`,
+    failed: `the commit its detached HEAD is at could not be kept as ${backup}`,
+    left: 'its worktree',
+  });
+  if (kept !== true) result.error = kept;
+  else result.headKeptAs = backup;
+  return kept === true;
+}
+
+/** Writes a backup ref (`keepTipRef`); true, or the error in words, saying what was `left` as it was. */
+async function keepRef(
+  root: string,
+  o: { ref: string; commit: string; why: string; failed: string; left: string },
+): Promise<true | string> {
+  try {
+    await keepTipRef(root, { ref: o.ref, commit: o.commit, why: o.why });
+    return true;
+  } catch (err) {
+    const said = err instanceof GitError ? err.stderr : String(err);
+    return `${o.failed} (${said.trim().replace(/^fatal: /, '')}), so ${o.left} was kept`;
+  }
 }
 
 /**
@@ -271,6 +363,8 @@ export async function removeTargets(
     }
     // A branch deleted by hand: its commit is kept before the worktree's reflog, the last to hold it, goes.
     if (target.tip === undefined && !(await keepBackup(root, target, result))) continue;
+    // So is a detached HEAD's, which nothing else holds.
+    if (!(await keepDetachedHead(root, target, result))) continue;
     const folder = await removeFolder(root, d, stopped);
     if (folder.error !== undefined) {
       result.error = folder.error;

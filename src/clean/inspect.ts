@@ -15,6 +15,7 @@ import {
 import { parsePorcelainStatus } from '../git/status.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { symlinkTarget } from '../git/worktree-proof.js';
+import { type DetachedHead, readDetachedHead } from '../guard/detached-head.js';
 import { liveLastRun, type OrchestratorProbe, UNFINISHED } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
@@ -55,6 +56,11 @@ export interface CleanTarget {
   branchGone?: BranchGone;
   /** What its worktree's submodules hold (`inspectSubmodules`), when it has any. */
   submodules?: SubmoduleFacts;
+  /**
+   * Its worktree is on a detached HEAD (`TargetWorktree.detached`): what HEAD holds that no branch
+   * does, and `unmerged`, how many of its commits are on neither the branch nor any merge target.
+   */
+  detached?: DetachedHead & { unmerged: number };
 }
 
 /** What the log says of one best-of-N attempt whose branch or worktree is a clean target. */
@@ -157,7 +163,9 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     }
     t.mergeTargets = names;
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
-    else if (t.worktree?.exists) {
+    if (t.worktree?.exists && t.worktree.detached)
+      await inspectDetached(root, t, t.tip === undefined ? commits : [t.tip, ...commits], inProgress);
+    else if (t.tip === undefined && t.worktree?.exists) {
       // Listed on `baton/<id>` with no such branch: an unborn branch, its commit only in its reflog.
       const commit = await lastReflogCommit(root, t.worktree.path);
       const unmerged = commit === undefined ? 0 : await countUnmerged(root, commit, commits);
@@ -195,6 +203,26 @@ async function inspectWork(root: string, t: CleanTarget, worktree: string, base:
   t.submodules = subs;
   const why = submodulesProtect(worktree, subs);
   if (why !== undefined && !t.protected) t.protected = why;
+}
+
+/**
+ * Reads what a target's worktree on a detached HEAD holds (`readDetachedHead`): its commits reachable
+ * from none of `against` (the branch's tip and the merge targets) are work that removing the worktree
+ * would lose. A HEAD back on a branch meanwhile is not judged: clean is to be run again.
+ */
+async function inspectDetached(
+  root: string,
+  t: CleanTarget,
+  against: readonly string[],
+  inProgress: readonly BranchInProgress[],
+): Promise<void> {
+  const path = t.worktree?.path;
+  const d = path === undefined ? undefined : await readDetachedHead(path, t.branch, inProgress);
+  if (d === undefined) {
+    t.protected ??= 'its worktree left its detached HEAD while clean looked at it: run clean again';
+    return;
+  }
+  t.detached = { ...d, unmerged: await countUnmerged(root, d.head, against) };
 }
 
 /**

@@ -56,6 +56,11 @@ function realOrResolved(path: string): string {
   }
 }
 
+/** Whether `path` is where Baton puts the worktree of `id`, `<worktrees>/<id>` (each resolved). */
+export function isUnitPlace(worktrees: string, id: string, path: string): boolean {
+  return realOrResolved(path) === unitWorktree(realOrResolved(worktrees), id);
+}
+
 /**
  * Whether `path` is where Baton puts the worktree of `id` (`<worktrees>/<id>`) and is a folder of its
  * own (not a symlink) holding no `.git` at all: what a worktree whose removal was cut short leaves, or
@@ -63,7 +68,7 @@ function realOrResolved(path: string): string {
  * (of this repository or another) and never one of these.
  */
 export function isLeftoverFolder(worktrees: string, id: string, path: string): boolean {
-  if (realOrResolved(path) !== unitWorktree(realOrResolved(worktrees), id)) return false;
+  if (!isUnitPlace(worktrees, id, path)) return false;
   try {
     if (!lstatSync(path).isDirectory()) return false;
   } catch {

@@ -1,13 +1,18 @@
 /**
- * The worktree of each `baton/*` target, as `baton clean` judges it: those git lists, and the folders
- * it no longer lists that a removal cut short left where Baton puts a worktree (`left-behind.ts`).
+ * The worktree of each `baton/*` target, as `baton clean` judges it: those git lists on the branch,
+ * a unit's own left on a detached HEAD, and the folders git no longer lists that a removal cut short
+ * left where Baton puts a worktree (`left-behind.ts`).
  */
 import { existsSync } from 'node:fs';
-import { BRANCH_PREFIX, batonUnitOf } from '../git/refs.js';
+import { basename } from 'node:path';
+import { isUnitId } from '../contracts/feature-id.js';
+import { BRANCH_PREFIX, batonUnitOf, INTEGRATION_ID } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
+import { proveLinkedWorktree, symlinkTarget } from '../git/worktree-proof.js';
 import {
   isLeftoverFolder,
   isMarked,
+  isUnitPlace,
   leftOnlyDeletions,
   removalMarks,
   unregisteredLeftovers,
@@ -31,12 +36,39 @@ export interface TargetWorktree {
    * `markRemoval`), and what is left is only what that leaves (`leftOnlyDeletions`): it is finished.
    */
   removalCutShort?: boolean;
+  /**
+   * It is on a detached HEAD: the unit's own worktree, proven (`ownDetachedWorktree`), whose commits
+   * there may be on no branch.
+   */
+  detached?: true;
   locked: boolean;
 }
 
 /**
+ * The branch (`baton/<id>`) of a listed worktree on a detached HEAD that is proven that unit's own:
+ * at Baton's place for it (`<worktrees>/<id>`, not a symbolic link), and this repository's linked
+ * worktree of that very folder (`proveLinkedWorktree`: its git folder is one of this repository's,
+ * naming the folder back), its HEAD detached. Undefined for any other.
+ */
+async function ownDetachedWorktree(
+  root: string,
+  w: WorktreeInfo,
+  worktreesDir: string | undefined,
+): Promise<string | undefined> {
+  if (w.branch !== undefined || w.prunable || worktreesDir === undefined || !existsSync(w.path))
+    return undefined;
+  const id = basename(w.path);
+  if (!(isUnitId(id) || id === INTEGRATION_ID) || !isUnitPlace(worktreesDir, id, w.path)) return undefined;
+  if (symlinkTarget(w.path) !== undefined) return undefined;
+  const branch = `${BRANCH_PREFIX}${id}`;
+  const proof = await proveLinkedWorktree(root, w.path, branch);
+  return !proof.ok && proof.problem === 'other-head' && proof.head === undefined ? branch : undefined;
+}
+
+/**
  * The worktree of each `baton/<id>` branch (one level) among the `listed` worktrees (the main one
- * first), and of each unregistered leftover folder in `worktreesDir` (the config's `worktrees`), by branch.
+ * first), then of each unit whose own worktree is on a detached HEAD (`ownDetachedWorktree`), and of
+ * each unregistered leftover folder in `worktreesDir` (the config's `worktrees`), by branch.
  */
 export async function targetWorktrees(
   root: string,
@@ -57,6 +89,12 @@ export async function targetWorktrees(
       ...(removable ? { removable: true } : {}),
       locked: w.locked === true,
     });
+  }
+  // The unit's own worktree left on a detached HEAD: git ties it to no branch, the proof does.
+  for (const w of listed.slice(1)) {
+    const branch = await ownDetachedWorktree(root, w, worktreesDir);
+    if (branch !== undefined && !out.has(branch))
+      out.set(branch, { path: w.path, exists: true, detached: true, locked: w.locked === true });
   }
   // A folder git no longer lists at all (its record pruned once the folder lost its `.git`).
   const registered = listed.map((w) => w.path);

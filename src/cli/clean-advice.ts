@@ -7,6 +7,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { type CleanDecision, decideClean } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
 import { featureBranch } from '../git/refs.js';
+import { keepOnBranchWords } from '../guard/detached-head.js';
 import {
   ANY_BRANCH,
   continueCommand,
@@ -107,6 +108,23 @@ function branchGoneHint(t: CleanTarget): string {
   return `hint: ${t.id}: restore its branch with \`git branch ${t.branch} ${sha}\` (do not commit on the unborn branch: that starts a history of its own), then clean again; or \`baton clean --force ${t.id}\` removes it, keeping that commit under refs/baton/clean-backup/ when it is merged nowhere.`;
 }
 
+/** A target whose worktree is on a detached HEAD holding commits merged nowhere (`describeDetached`). */
+function holdsDetachedWork(t: CleanTarget): boolean {
+  return t.detached !== undefined && t.detached.unmerged > 0;
+}
+
+/**
+ * The hint for a worktree on a detached HEAD holding commits merged nowhere: put it back on its branch
+ * keeping them (`keepOnBranchWords`), then go on with it; or `--force`, which keeps that HEAD's commit
+ * under a backup ref before the worktree goes.
+ */
+function detachedHint(t: CleanTarget): string {
+  const keep = t.detached ? keepOnBranchWords(t.worktree?.path ?? '', t.branch, t.detached) : '';
+  const feature = t.attempt?.featureId ?? t.id;
+  const on = t.kind === 'integration' ? '' : ` (\`baton run --resume ${feature}\`, or integrate it)`;
+  return `hint: ${t.id}: ${keep}, then go on with it${on}; or \`baton clean --force ${t.id}\` removes the worktree, keeping its HEAD under refs/baton/clean-backup/.`;
+}
+
 /** Whether the lock is all that keeps clean from removing a target: unlocked, the same decision removes it. */
 function onlyLocked(t: CleanTarget): boolean {
   const w = t.worktree;
@@ -164,6 +182,7 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
     );
   }
   for (const d of forceable) if (d.target.branchGone) lines.push(branchGoneHint(d.target));
+  for (const d of forceable) if (holdsDetachedWork(d.target)) lines.push(detachedHint(d.target));
   const locked = forceable.filter((d) => d.target.worktree?.locked === true);
   if (locked.length > 0) lines.push(lockedHint(locked.map((d) => d.target)));
   const rest = forceable.filter(
@@ -173,7 +192,8 @@ export function adviceLines(decisions: readonly CleanDecision[], advice: CleanAd
       d.target.orphans === undefined &&
       !isLeftover(d.target) &&
       !onlyLocked(d.target) &&
-      d.target.branchGone === undefined,
+      d.target.branchGone === undefined &&
+      !holdsDetachedWork(d.target),
   );
   // Integrate merges `baton/<id>` only, never an attempt's branch: an attempt's work has hints of its own.
   const features = rest.filter((d) => d.target.kind !== 'attempt');

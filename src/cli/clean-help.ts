@@ -24,6 +24,10 @@ export const CLEAN_HELP_AFTER =
   'folder is missing (git keeps a locked record: its disk may be unmounted). --force removes either.\n' +
   'A worktree whose branch was deleted by hand is refused, naming the git branch <branch> <sha> that\n' +
   'restores it from its reflog; --force keeps that commit under refs/baton/clean-backup/ first.\n' +
+  "A feature's own worktree on a detached HEAD (at <worktrees>/<id>, proven this repository's) is\n" +
+  'judged with its branch, even once that is gone: refused while HEAD holds commits merged nowhere,\n' +
+  'naming the git switch that keeps them on the branch; --force keeps that HEAD under\n' +
+  'refs/baton/clean-backup/ first.\n' +
   'Best-of-N attempts (baton/<id>.a<n>) go with their feature (`baton clean <id>`) or alone\n' +
   "(`baton clean <id>.a<n>`). A losing attempt's branch whose tip is the commit the log recorded is\n" +
   'removed even though it is merged nowhere: its tip is kept under refs/baton/clean-backup/ (the log is\n' +

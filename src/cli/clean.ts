@@ -8,6 +8,7 @@ import {
   decideClean,
   describeGroups,
   describeRestore,
+  detachedBackupOf,
   removeTargets,
 } from '../clean/clean.js';
 import { type DiskUsage, formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
@@ -44,9 +45,10 @@ interface CleanFlags {
   backups?: boolean;
 }
 
-/** Words for a worktree git lists as prunable: its folder gone, or left without its `.git` file. */
-function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
+/** Words for a worktree git lists as prunable (its folder gone, or left without its `.git` file), or on a detached HEAD. */
+function worktreeNote(t: CleanTarget, w: NonNullable<CleanTarget['worktree']>): string {
   if (w.removalCutShort) return ' (what an earlier clean, cut short, left of it)';
+  if (w.exists && t.detached) return ` (on a detached HEAD at ${t.detached.head.slice(0, 10)})`;
   if (w.exists) return '';
   if (w.locked && !w.strayFolder) return " (its folder missing: git's locked record of it)";
   if (w.strayFolder && w.removable) return ' (its folder, no longer a git worktree: its .git was gone)';
@@ -58,7 +60,7 @@ function worktreeNote(w: NonNullable<CleanTarget['worktree']>): string {
 /** The target's worktree and branch, in words. */
 function where(t: CleanTarget): string {
   const parts: string[] = [];
-  if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t.worktree)}`);
+  if (t.worktree) parts.push(`worktree ${t.worktree.path}${worktreeNote(t, t.worktree)}`);
   if (t.tip !== undefined) parts.push(`branch ${t.branch}`);
   return parts.join(', ');
 }
@@ -140,6 +142,8 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
     // The commit the branch pointed at: `git branch <branch> <tip>` restores a discarded one.
     tip: d.target.tip ?? null,
     worktree: d.target.worktree?.path ?? null,
+    // The commit its worktree's detached HEAD is at, when it is on one.
+    detached_head: d.target.detached?.head ?? null,
     reasons: d.reasons,
     ...(d.action === 'remove'
       ? {
@@ -147,6 +151,8 @@ function decisionJson(d: CleanDecision, result: CleanResult | undefined, disk: n
           disk_bytes: disk ?? null,
           // The backup ref keeping a tip merged nowhere: the one written, or for --dry-run the one it would be.
           kept_as: (result ? result.keptAs : cleanBackupOf(d.target)) ?? null,
+          // The backup ref keeping a detached HEAD's commit merged nowhere, likewise.
+          head_kept_as: (result ? result.headKeptAs : detachedBackupOf(d.target)) ?? null,
         }
       : {}),
     ...(d.target.attempt

@@ -113,6 +113,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     root,
     cwd: o.cwd,
     ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
+    // Where Baton puts worktrees: a feature's own on a detached HEAD is found there, as clean finds it.
+    ...(config.ok ? { worktrees: config.value.worktrees } : {}),
     state,
     alive,
   });

@@ -8,6 +8,7 @@ import { gitRaw } from '../git/git.js';
 import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { StatusEntry } from '../git/status.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
+import { detachedCommitsWords, keepOnBranchWords } from '../guard/detached-head.js';
 import { liveLastRun, type OrchestratorProbe, queuedRunToResume, resumeCommand } from '../guard/liveness.js';
 import { lockUsers } from '../guard/lock-users.js';
 import { listProcesses } from '../guard/proc.js';
@@ -90,8 +91,9 @@ export function checkMainCheckout(status: readonly StatusEntry[], runRefusesDirt
 }
 
 /**
- * Worktree records whose folder is gone (git calls them prunable), and Baton worktrees whose branch was
- * deleted by hand (`branchGone` among `targets`, as clean finds them) (pure).
+ * Worktree records whose folder is gone (git calls them prunable), Baton worktrees whose branch was
+ * deleted by hand (`branchGone` among `targets`, as clean finds them), and those on a detached HEAD
+ * holding commits merged nowhere (`detached`) (pure).
  */
 export function checkStaleRecords(
   worktrees: readonly WorktreeInfo[],
@@ -99,6 +101,8 @@ export function checkStaleRecords(
   targets: readonly CleanTarget[] = [],
 ): DoctorCheck {
   const unborn = targets.filter((t) => t.branchGone !== undefined && t.worktree !== undefined);
+  // A feature's own worktree on a detached HEAD: what it committed there is on it alone.
+  const detached = targets.filter((t) => t.detached !== undefined && t.detached.unmerged > 0);
   const linked = worktrees.slice(1);
   const named = (ws: readonly WorktreeInfo[]) =>
     ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');
@@ -108,7 +112,7 @@ export function checkStaleRecords(
   const locked = missing.filter((w) => w.locked);
   // A folder still there, that git no longer takes for the worktree: its `.git` is missing.
   const orphaned = linked.filter((w) => w.prunable && exists(w.path));
-  if (missing.length === 0 && orphaned.length === 0 && unborn.length === 0)
+  if (missing.length === 0 && orphaned.length === 0 && unborn.length === 0 && detached.length === 0)
     return check('worktree records', 'ok', `${linked.length} linked worktree(s), every folder present`);
   const said = [
     gone.length > 0 ? `${gone.length} worktree record(s) whose folder is gone: ${named(gone)}` : '',
@@ -120,6 +124,9 @@ export function checkStaleRecords(
       : '',
     unborn.length > 0
       ? `${unborn.length} worktree(s) on a branch deleted by hand (an unborn branch, where every file shows as uncommitted): ${unborn.map((t) => `${t.worktree?.path} (${t.branch})`).join(', ')}`
+      : '',
+    detached.length > 0
+      ? `${detached.length} feature worktree(s) on a detached HEAD holding commits merged nowhere, which removing the worktree would lose: ${detached.map((t) => `${t.worktree?.path} (${t.branch}; ${t.detached ? detachedCommitsWords(t.detached) : ''})`).join(', ')}`
       : '',
   ].filter(Boolean);
   const hints = [
@@ -137,6 +144,10 @@ export function checkStaleRecords(
         ? `Restore ${t.branch} at the commit its worktree's reflog had: \`git branch ${t.branch} ${t.branchGone.commit}\` (do not commit on the unborn branch).`
         : `${t.branch}: its worktree's reflog names no commit; look at it, then \`baton clean --force ${t.id}\` removes it.`,
     ),
+    ...detached.map((t) => {
+      const keep = t.detached ? keepOnBranchWords(t.worktree?.path ?? '', t.branch, t.detached) : '';
+      return `${t.id}: ${keep}.`;
+    }),
   ].filter(Boolean);
   return check('worktree records', 'warn', said.join('; '), hints.join(' '));
 }

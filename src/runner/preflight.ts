@@ -18,8 +18,9 @@ import {
   type WorktreeInfo,
   worktreeAt,
 } from '../git/worktree-list.js';
-import { proveFeatureWorktree, refuseSymlinkedWorktree } from '../git/worktree-proof.js';
+import { proveFeatureWorktree, proveLinkedWorktree, refuseSymlinkedWorktree } from '../git/worktree-proof.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
+import { detachedCommitsWords, keepOnBranchWords, readDetachedHead } from '../guard/detached-head.js';
 import {
   type RepoSnapshot,
   SNAPSHOT_REFS_ARGS,
@@ -112,6 +113,33 @@ async function leftoverHint(opts: RunOptions, id: string, path: string): Promise
 }
 
 /**
+ * The refusal of a worktree at a unit's place that is not on its branch. When it is the unit's own
+ * worktree left on a detached HEAD (proven: this repository's linked worktree of that very folder,
+ * its HEAD detached), the hint says how to put it back on its branch keeping what was committed
+ * there: removing it, as one would someone else's worktree, leaves those commits reachable from nothing.
+ */
+async function worktreeMismatchError(root: string, p: FeaturePaths, wt: WorktreeInfo): Promise<UserError> {
+  const message = `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`;
+  const proof = wt.branch === undefined ? await proveLinkedWorktree(root, p.worktree, p.branch) : undefined;
+  const own =
+    proof?.ok === false && proof.problem === 'other-head' && proof.head === undefined
+      ? await readDetachedHead(p.worktree, p.branch)
+      : undefined;
+  if (own === undefined) {
+    return new UserError('run/worktree-mismatch', message, {
+      hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.',
+    });
+  }
+  const keep = keepOnBranchWords(p.worktree, p.branch, own);
+  const lost = own.count > 0 ? ': removing it would leave what no branch has reachable from nothing' : '';
+  return new UserError(
+    'run/worktree-mismatch',
+    `${message}; it is this feature's own worktree, with ${detachedCommitsWords(own)}`,
+    { hint: `${keep[0]?.toUpperCase()}${keep.slice(1)}, then run again${lost}.` },
+  );
+}
+
+/**
  * Checks each feature's branch and folder before anything is created; throws a UserError otherwise.
  * A symlink where a worktree goes is refused; on `--resume`, a worktree to reuse must be proven the
  * branch's (`proveFeatureWorktree`), and a feature to restart (`opts.restart`) must have nothing
@@ -135,13 +163,7 @@ async function checkFeatureFolders(
     if (wt?.locked && !existsSync(p.worktree)) throw lockedMissingError(id, p.worktree);
     if (!live && existsSync(p.worktree))
       throw foreignFolderError(p.worktree, await leftoverHint(opts, id, p.worktree));
-    if (wt && wt.branch !== p.branch) {
-      throw new UserError(
-        'run/worktree-mismatch',
-        `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`,
-        { hint: 'Move or remove that worktree, or set a different `worktrees` folder in the config.' },
-      );
-    }
+    if (wt && wt.branch !== p.branch) throw await worktreeMismatchError(opts.root, p, wt);
     if (opts.resume && live) {
       const proven = await proveFeatureWorktree(opts.root, p.worktree, p.branch);
       if (opts.restart?.includes(id)) await assertNothingUncommitted(proven, id);

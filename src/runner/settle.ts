@@ -4,6 +4,7 @@
  * repository), the files the branch changed, the `agent.exited` event and the escapes seen since.
  */
 import { agentLabel } from '../agents/registry.js';
+import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { Contract } from '../contracts/schema.js';
 import { deadlineAsValue, GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
 import { changedFilesArgs, changedFilesOf, commonGitDir } from '../git/git.js';
@@ -30,7 +31,7 @@ import { emitEscapes } from './escapes.js';
 import type { AgentRun } from './launch.js';
 import type { FeaturePaths } from './preflight.js';
 import type { Prepared } from './prepare.js';
-import { type RunAgainFlags, resumeRunCommand } from './resume-command.js';
+import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
 import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** What the agent left on its branch. */
@@ -82,8 +83,11 @@ export async function settle(
     const done = await commitUnderDeadline(ctx, p.worktree, message, forkPoint, onBranch);
     if (done instanceof GitDeadlineError) return { problem: done.message };
     if (!done) {
+      // A best-of-N attempt's unit goes on with its feature.
+      const owner = parseAttemptUnitId(id)?.featureId ?? id;
+      const resume = resumeRunCommand([owner], runAgainFlags(ctx.opts));
       const problem =
-        (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base })) ??
+        (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base, resume })) ??
         `${p.branch} moved while Baton committed`;
       return { problem: `${problem}${await uncommittedNote(ctx, p.worktree)}` };
     }
