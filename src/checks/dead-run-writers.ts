@@ -4,7 +4,7 @@
  * `run --resume` use (`deadRunGroups`) and checks no worktree one of them is still writing.
  */
 import { deadRunGroups } from '../clean/left-behind.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { runLiveness } from '../guard/liveness.js';
 import type { BatonState } from '../log/fold.js';
@@ -17,7 +17,7 @@ import { escapeControl } from '../text/escape.js';
 export function refuseDeadRunWriters(root: string, state: BatonState, featureIds: readonly string[]): void {
   const asked = new Set(featureIds);
   const groups = deadRunGroups(state, runLiveness(root), root).filter((g) =>
-    asked.has(parseAttemptUnitId(g.feature_id)?.featureId ?? g.feature_id),
+    asked.has(featureOfUnit(g.feature_id)),
   );
   if (groups.length === 0) return;
   const named = groups

@@ -4,7 +4,7 @@
  */
 
 import { printableArg } from '../agents/shell-words.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import {
   type BackupDeleteFailure,
   type BackupRefRecord,
@@ -51,7 +51,7 @@ export async function inspectBackups(root: string): Promise<Backup[]> {
   return records.map((r) => {
     const unit = unitOfBackup(r);
     const on = commit(r) ? held.get(r.tip) : undefined;
-    const featureId = parseAttemptUnitId(unit)?.featureId ?? unit;
+    const featureId = featureOfUnit(unit);
     return { ...r, unit, featureId, ...(on !== undefined ? { on } : {}) };
   });
 }

@@ -27,6 +27,11 @@ export function parseAttemptUnitId(id: string): { featureId: string; attempt: nu
   return m && Number.isSafeInteger(attempt) ? { featureId: m[1] ?? '', attempt } : undefined;
 }
 
+/** The feature a unit id belongs to: its own id, or the feature of a best-of-N attempt's `<id>.a<n>`. */
+export function featureOfUnit(id: string): string {
+  return parseAttemptUnitId(id)?.featureId ?? id;
+}
+
 /**
  * Unit ids `isUnitId` has found valid: a log names the same few ids on every line, and its reader asks
  * about each. Bounded, so a log of ever-new ids cannot grow it without end.

@@ -1,4 +1,4 @@
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
@@ -250,7 +250,7 @@ function namedIds(e: LogEvent): string[] {
 
 /** The feature whose card and detail an id's events change: an attempt's (`<feature_id>.a<n>`) are its feature's. */
 function featureOf(id: string): string {
-  return id.includes('.') ? (parseAttemptUnitId(id)?.featureId ?? id) : id;
+  return id.includes('.') ? featureOfUnit(id) : id;
 }
 
 function pushBounded<T>(list: T[], item: T, max: number): void {

@@ -5,7 +5,7 @@
  * rests on what the features own, or on one agent having been the only one running — never on a guess
  * between several.
  */
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { NewEvent } from '../log/events.js';
 
 /** When one agent ran: its feature and its window, for best-effort attribution. */
@@ -29,7 +29,7 @@ export interface Attribution {
 /** The one unit among `units`, else their one feature (the feature is known, the attempt is not), else none. */
 function oneUnit(units: ReadonlySet<string>): string | undefined {
   if (units.size === 1) return [...units][0] as string;
-  const features = new Set([...units].map((id) => parseAttemptUnitId(id)?.featureId ?? id));
+  const features = new Set([...units].map((id) => featureOfUnit(id)));
   return features.size === 1 ? ([...features][0] as string) : undefined;
 }
 
@@ -49,9 +49,7 @@ export function attributeChange(
   const units = new Set(
     windows.filter((w) => w.startMs <= nowMs && (w.endMs ?? nowMs) >= sinceMs).map((w) => w.feature_id),
   );
-  const owners = new Set(
-    [...units].filter((id) => owned?.(parseAttemptUnitId(id)?.featureId ?? id) === true),
-  );
+  const owners = new Set([...units].filter((id) => owned?.(featureOfUnit(id)) === true));
   const owner = oneUnit(owners);
   if (owner !== undefined) return { agent: owner, by: 'owns' };
   const ran = oneUnit(units);

@@ -1,4 +1,4 @@
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { Contract } from '../contracts/schema.js';
 import { mergeTree } from '../git/merge.js';
 import type { BatonEvent } from '../log/events.js';
@@ -207,7 +207,7 @@ function radarFeatures(
   for (const [id, t] of tracked) {
     if (!t.snapshot) continue;
     // A best-of-N attempt works under its feature's contract: its owns, and no collision with a sibling.
-    const feature = parseAttemptUnitId(id)?.featureId ?? id;
+    const feature = featureOfUnit(id);
     features.set(id, {
       feature_id: id,
       feature,

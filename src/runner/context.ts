@@ -1,6 +1,6 @@
 import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { compileOwns, type OwnsMatcher } from '../contracts/owns.js';
 import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
 import { attemptBranch, featureBranch, pickBackupRef, restartBackupRef } from '../git/refs.js';
@@ -191,7 +191,7 @@ function taskFor(
   const feature = unitContract(opts.plan, id);
   const { adapter } = init.agents.get(id)!;
   // An attempt's agent reads the feature's own contract; only its branch and ports are its own.
-  const asWritten = opts.plan.byId.get(parseAttemptUnitId(id)?.featureId ?? id) ?? feature;
+  const asWritten = opts.plan.byId.get(featureOfUnit(id)) ?? feature;
   return {
     feature,
     prompt: buildTaskPrompt(asWritten, { branch: p.branch, port: block.port, portBase: block.base }),

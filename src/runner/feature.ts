@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Config } from '../config-schema.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { procNowMs } from '../guard/proc.js';
@@ -166,7 +167,7 @@ async function lifecycle(
   } catch (err) {
     // git's error would only say its program could not start in a folder that is gone.
     if (!existsSync(p.worktree))
-      return { status: 'failed', reason: worktreeGone(id, p, runAgainFlags(ctx.opts)) };
+      return { status: 'failed', reason: worktreeGone(featureOfUnit(id), p, runAgainFlags(ctx.opts)) };
     return { status: 'failed', reason: `could not record the agent's work: ${errorText(err)}` };
   }
   const collision = opts.control?.stoppedFor(feature.feature_id);

@@ -3,7 +3,7 @@ import { basename, join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
@@ -189,7 +189,7 @@ function refuseExistingBranches(
   if (ids.length === 0) return;
   const names = ids.map((id) => pathsOf(id).branch);
   // A best-of-N attempt's branch is its feature's to resume or clean.
-  const unique = [...new Set(ids.map((id) => parseAttemptUnitId(id)?.featureId ?? id))];
+  const unique = [...new Set(ids.map((id) => featureOfUnit(id)))];
   const features = unique.join(' ');
   const shown =
     names.length === 1 ? `branch ${names[0]} already exists` : `branches ${names.join(', ')} already exist`;

@@ -1,4 +1,4 @@
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { findLiveRun, queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
@@ -150,7 +150,7 @@ export function restartUnits(r: RestartRequest): string[] {
   if (r.restart.length === 0) return [];
   // A name that is no feature is said first: every other refusal's hint would carry it on.
   const known = new Set(r.planIds);
-  const unknown = r.restart.filter((n) => !known.has(parseAttemptUnitId(n)?.featureId ?? n));
+  const unknown = r.restart.filter((n) => !known.has(featureOfUnit(n)));
   if (unknown.length > 0) {
     throw restartUsage(
       'run/restart-unknown',
@@ -162,7 +162,7 @@ export function restartUnits(r: RestartRequest): string[] {
   const features = new Set<string>();
   for (const name of r.restart) {
     const units = r.units.filter((u) => u.id === name || u.featureId === name);
-    const feature = units[0]?.featureId ?? parseAttemptUnitId(name)?.featureId ?? name;
+    const feature = units[0]?.featureId ?? featureOfUnit(name);
     features.add(feature);
     if (r.complete(feature)) {
       throw restartUsage(

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveAdapter } from '../agents/registry.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { autoMaintenance } from '../git/git.js';
 import { stopDeadWorktreeBatches } from '../guard/daemons.js';
@@ -208,7 +208,7 @@ async function readPrevious(opts: RunOptions, earlier: Earlier | undefined): Pro
   // Every attempt of a feature the run has counts, not only those it runs: the dead run's others are
   // ended (`endDroppedAttempts`), and nothing else would ever stop their agents.
   const scan = scanOrphans(state, opts.logPath);
-  const ours = (unit: string) => opts.featureIds.includes(parseAttemptUnitId(unit)?.featureId ?? unit);
+  const ours = (unit: string) => opts.featureIds.includes(featureOfUnit(unit));
   const orphans = scan.orphans.filter((o) => ours(o.feature_id) && !adopted.has(o.feature_id));
   // A dead run's worktree checkouts run on too, into the worktrees this resume reuses.
   await Promise.all([

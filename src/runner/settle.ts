@@ -4,7 +4,7 @@
  * repository), the files the branch changed, the `agent.exited` event and the escapes seen since.
  */
 import { agentLabel } from '../agents/registry.js';
-import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { Contract } from '../contracts/schema.js';
 import { deadlineAsValue, GitDeadlineError, gitDeadlineMs } from '../git/deadline.js';
 import { changedFilesArgs, changedFilesOf, commonGitDir } from '../git/git.js';
@@ -84,7 +84,7 @@ export async function settle(
     if (done instanceof GitDeadlineError) return { problem: done.message };
     if (!done) {
       // A best-of-N attempt's unit goes on with its feature.
-      const owner = parseAttemptUnitId(id)?.featureId ?? id;
+      const owner = featureOfUnit(id);
       const resume = resumeRunCommand([owner], runAgainFlags(ctx.opts));
       const problem =
         (await checkFeatureBranch(p.worktree, { branch: p.branch, baseCommit: base, resume })) ??

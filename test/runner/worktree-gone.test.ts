@@ -45,6 +45,30 @@ describe('a worktree removed while its agent ran', () => {
   });
 });
 
+describe('an attempt’s worktree removed while its agent ran', () => {
+  it('names the feature’s resume, which Baton takes, not the attempt’s unit id', async () => {
+    // Attempt 1 removes its worktree once; attempt 2 fails its check: the feature is left to resume.
+    const agent = [
+      'mkdir -p src/f && echo f > src/f/x',
+      'if [ "$BATON_ATTEMPT" = 1 ] && [ ! -e "$BATON_WORKTREE/../gone-once" ]; then touch "$BATON_WORKTREE/../gone-once"; cd / && rm -rf "$BATON_WORKTREE"; fi',
+    ].join('; ');
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'f', agent: { command: agent }, criteria: [{ text: 'never', run: 'false' }] }]),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', '--attempts', '2'], { cwd: repo.root });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /f: attempt 1 failed — .*was removed while the agent ran.*run it again with `baton run --resume f`,/,
+    );
+    expect(run.stdout).not.toContain('--resume f.a1');
+    const resumed = await runBaton(['run', '--resume', 'f'], { cwd: repo.root });
+    expect(resumed.stderr).not.toContain('features/unknown');
+    expect(resumed.stdout).toContain('f: failed-checks');
+  });
+});
+
 describe('a worktree locked with `git worktree lock` whose folder is gone (a disk not mounted)', () => {
   it('is refused up front, naming the lock and the unlock, with nothing changed; once unlocked, the resume makes it again', async () => {
     const repo = makeRepo({
