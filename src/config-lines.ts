@@ -5,7 +5,7 @@
  */
 import type { Document, LineCounter } from 'yaml';
 import { yaml } from './text/yaml.js';
-import { offsetAlong } from './text/yaml-locate.js';
+import { offsetAlong, scalarSourceAlong } from './text/yaml-locate.js';
 
 /** The last text read, and its document: one config's errors all ask about the same text. */
 let last: { text: string; doc: Document; lines: LineCounter } | undefined;
@@ -33,4 +33,9 @@ export function lineAlong(text: string, path: readonly PropertyKey[]): { line?: 
   const { doc, lines } = documentOf(text);
   const { offset, found } = offsetAlong(doc, path);
   return found === 0 ? {} : { line: lines.linePos(offset).line };
+}
+
+/** The scalar at `path` as the text writes it (`2024`, `true`), when the path leads to one. */
+export function scalarAlong(text: string, path: readonly PropertyKey[]): string | undefined {
+  return scalarSourceAlong(documentOf(text).doc, path);
 }

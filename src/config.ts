@@ -3,9 +3,9 @@ import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { parseConfigData } from './config-data.js';
 import { CONFIG_FILES } from './config-files.js';
-import { lineAlong } from './config-lines.js';
+import { lineAlong, scalarAlong } from './config-lines.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
-import { describeIssue, type Emit } from './contracts/issues.js';
+import { describeIssue, type Emit, type Path } from './contracts/issues.js';
 import type { AgentSpec } from './contracts/schema.js';
 import { validFieldsOf } from './contracts/schema-fields.js';
 import { objectKeysAt } from './contracts/schema-keys.js';
@@ -186,7 +186,9 @@ function schemaErrors(
     },
     ...(hint ? { hint } : {}),
   });
-  return describeIssue(issue, [], data, emit);
+  // A YAML config's scalar as written (`base: 2024`); JSON writes a number as it reads it.
+  const written = file.endsWith('.json') ? {} : { written: (path: Path) => scalarAlong(text, path) };
+  return describeIssue(issue, [], { data, emit, ...written });
 }
 
 /**

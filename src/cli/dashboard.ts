@@ -55,13 +55,6 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
       hint: 'Run `baton dashboard` from the repository where you ran `baton run`.',
     });
   });
-  // An empty address binds every interface (Node takes it as none given): `--host "$HOST"` with HOST unset.
-  if (flags.host.trim() === '') {
-    throw new UserError('dashboard/empty-host', '--host is empty', {
-      exitCode: 2,
-      hint: 'Leave it out to bind 127.0.0.1, or name the address (0.0.0.0 for every interface).',
-    });
-  }
   const options = {
     root,
     logPath: logPathFor(root),

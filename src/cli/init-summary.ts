@@ -22,6 +22,8 @@ export interface InitSummary {
   testFlag?: string;
   agentsFound: readonly string[];
   runner: TestRunner | undefined;
+  /** Why package.json's "test" script went unread ("is not valid JSON (…)"), when it did. */
+  unreadPackage?: string;
 }
 
 /** What `baton init` did and what to do next, in words. */
@@ -203,7 +205,12 @@ function testLine(p: Palette, o: InitSummary): string {
     line = `test: ${escapeControl(o.runner.command)} (from ${o.runner.source})`;
   } else {
     const fill = sample && sampleTest === undefined ? " and the sample's `run:`" : '';
-    line = `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test"); set "test" in ${file}${fill}`;
+    // A package.json that is there but unread is not "no test script": say why it went unread.
+    const unread =
+      o.unreadPackage === undefined
+        ? ''
+        : `; ${p.yellow(`package.json ${escapeControl(o.unreadPackage)}`)}, so its "test" script was not read`;
+    line = `test: ${p.yellow('none found')} (package.json "test", pytest, go.mod, Cargo.toml, Makefile "test")${unread}; set "test" in ${file}${fill}`;
   }
   const old = settings.replaced;
   if (old && old.test !== settings.test)

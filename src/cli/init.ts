@@ -9,13 +9,14 @@ import {
   ignoreBatonFolder,
   type KeptSettings,
   type ProjectProbe,
+  packageJsonProblem,
   renderConfig,
   type TestRunner,
 } from '../contracts/scaffold.js';
 import { renderContract } from '../contracts/template.js';
 import { UserError } from '../errors.js';
 import { ignoredAmong } from '../git/check-ignore.js';
-import { nothingAt } from '../open-regular.js';
+import { nothingAt, readRegularText, type TextRead } from '../open-regular.js';
 import { projectRootForWriting } from '../project-root.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -66,14 +67,24 @@ export function schemaReference(
   return path.startsWith('..') ? path : `./${path}`;
 }
 
-/** Reads the few files at the project's root that name its test runner. */
+/** The most of a file at the project's root that init reads to find its test runner. */
+const MAX_PROBE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads the few files at the project's root that name its test runner, as Baton reads every text input
+ * (a byte order mark dropped, as npm does; a FIFO never waited on); a package.json that is there but
+ * cannot be read says why.
+ */
 export function probeProject(root: string): ProjectProbe {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(root, name), 'utf8');
-    } catch {
-      return undefined;
-    }
+  const read = (name: string): TextRead =>
+    readRegularText(join(root, name), {
+      maxBytes: MAX_PROBE_BYTES,
+      what: 'a project file',
+      followLinks: true,
+    });
+  const text = (name: string) => {
+    const got = read(name);
+    return got.ok ? got.text : undefined;
   };
   const has = (name: string) => existsSync(join(root, name));
   const pythonTests = ['tests', 'test'].some((dir) => {
@@ -83,17 +94,28 @@ export function probeProject(root: string): ProjectProbe {
       return false;
     }
   });
-  const makefile = read('Makefile') ?? read('makefile');
-  const packageJson = read('package.json');
-  const pyproject = read('pyproject.toml');
+  const makefile = text('Makefile') ?? text('makefile');
+  const pkg = read('package.json');
+  const pyproject = text('pyproject.toml');
   return {
-    ...(packageJson !== undefined ? { packageJson } : {}),
+    ...(pkg.ok ? { packageJson: pkg.text } : {}),
+    ...(!pkg.ok && pkg.reason !== 'missing' ? { packageJsonUnread: pkg.problem } : {}),
     ...(makefile !== undefined ? { makefile } : {}),
     ...(pyproject !== undefined ? { pyproject } : {}),
     pytestConfig: pythonTests || ['pytest.ini', 'conftest.py', 'tox.ini'].some(has),
     goMod: has('go.mod'),
     cargoToml: has('Cargo.toml'),
   };
+}
+
+/** The test runner `--test` names, else the one the project's files name, and why package.json went unread. */
+function chooseTestRunner(
+  root: string,
+  test: string | undefined,
+): { runner: TestRunner | undefined; unreadPackage?: string | undefined } {
+  if (test) return { runner: { command: test, source: '--test', forFeature: () => test } };
+  const probe = probeProject(root);
+  return { runner: detectTestRunner(probe), unreadPackage: packageJsonProblem(probe) };
 }
 
 /** The agents installed on this machine, in order of preference. */
@@ -152,9 +174,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
   }
   const found = await installedAgents(ctx.env);
   const agent = flags.agent ?? found[0]?.name ?? 'claude';
-  const runner: TestRunner | undefined = flags.test
-    ? { command: flags.test, source: '--test', forFeature: () => flags.test as string }
-    : detectTestRunner(probeProject(root));
+  const { runner, unreadPackage } = chooseTestRunner(root, flags.test);
   const plan = planInit(ctx, root, { force: flags.force === true, agent, runner });
   const files = [plan.config, ...(plan.sample ? [plan.sample] : [])];
 
@@ -212,6 +232,7 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
     ignored,
     agentsFound,
     runner,
+    ...(unreadPackage !== undefined ? { unreadPackage } : {}),
     ...(flags.agent !== undefined ? { agentFlag: flags.agent } : {}),
     ...(flags.test !== undefined ? { testFlag: flags.test } : {}),
   });

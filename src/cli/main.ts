@@ -8,6 +8,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import { ClosedOutput } from './closed-output.js';
 import { loadCommands, type RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
+import { refuseEmptyOptionValues } from './empty-flags.js';
 
 /** Builds the `baton` program bound to a context, with the commands given. */
 export function createProgram(
@@ -29,7 +30,9 @@ export function createProgram(
       // A usage error is printed by reportError, as every error is: one line with its code, then the hint.
       outputError: () => {},
     })
-    .exitOverride();
+    .exitOverride()
+    // Every command's options at once, before its action: an empty value is refused, never taken as none.
+    .hook('preAction', (_program, command) => refuseEmptyOptionValues(command));
   for (const register of commands) register(program, ctx, setExit, runCli);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;

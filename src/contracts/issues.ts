@@ -15,13 +15,17 @@ export type Path = readonly PropertyKey[];
 /** Makes a located diagnostic for a path (the parser knows the lines). */
 export type Emit = (code: string, message: string, path: Path, hint?: string) => Diagnostic;
 
+/** What an issue is told from: the data validated, the diagnostic maker, and the source text of a scalar at a path. */
+export interface IssueContext {
+  data: unknown;
+  emit: Emit;
+  /** The scalar at `path` as written in YAML (`003`), when the source is YAML and the path leads to one. */
+  written?: (path: Path) => string | undefined;
+}
+
 /** Turns one zod issue into diagnostics that name the field, the expectation and what was received. */
-export function describeIssue(
-  issue: z.core.$ZodIssue,
-  prefix: Path,
-  data: unknown,
-  emit: Emit,
-): Diagnostic[] {
+export function describeIssue(issue: z.core.$ZodIssue, prefix: Path, ctx: IssueContext): Diagnostic[] {
+  const { data, emit } = ctx;
   const path = [...prefix, ...issue.path];
   const name = formatPath(path);
   const value = valueAt(data, path);
@@ -31,17 +35,11 @@ export function describeIssue(
       (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
     );
     const best = branches[0];
-    if (best) return best.flatMap((i) => describeIssue(i, path, data, emit));
+    if (best) return best.flatMap((i) => describeIssue(i, path, ctx));
     const expected = issue.errors
       .flatMap((branch) => branch.map((i) => (i.code === 'invalid_type' ? i.expected : undefined)))
       .filter((e): e is string => e !== undefined);
-    return [
-      emit(
-        'contract/invalid',
-        `${name}: expected ${[...new Set(expected)].join(' or ')}, got ${describe(value)}`,
-        path,
-      ),
-    ];
+    return [wrongType(ctx, path, [...new Set(expected)], value)];
   }
   if (issue.code === 'invalid_type' && value === undefined) {
     const field = String(path[path.length - 1]);
@@ -56,9 +54,7 @@ export function describeIssue(
       ),
     ];
   }
-  if (issue.code === 'invalid_type') {
-    return [emit('contract/invalid', `${name}: expected ${issue.expected}, got ${describe(value)}`, path)];
-  }
+  if (issue.code === 'invalid_type') return [wrongType(ctx, path, [issue.expected], value)];
   if (
     issue.code === 'invalid_format' &&
     (path[path.length - 1] === 'feature_id' || path[0] === 'depends_on')
@@ -80,6 +76,40 @@ export function describeIssue(
     return [emit('contract/invalid', `${name}: ${why}, got ${JSON.stringify(key)}`, path)];
   }
   return [emit('contract/invalid', `${name}: ${issue.message}, got ${describe(value)}`, path)];
+}
+
+/**
+ * A value of the wrong type. A string expected and YAML read a number or a boolean (`003`, `0x1f`, `1e3`,
+ * `true`): the message quotes what was written, not the value YAML made of it (3, 31, 1000), and the hint
+ * is the same text in quotes, which YAML keeps as written.
+ */
+function wrongType(ctx: IssueContext, path: Path, expected: readonly string[], value: unknown): Diagnostic {
+  const name = formatPath(path);
+  const written = ctx.written?.(path);
+  if (
+    written !== undefined &&
+    expected.includes('string') &&
+    (typeof value === 'number' || typeof value === 'boolean')
+  ) {
+    const key = path[path.length - 1];
+    const quoted = `${typeof key === 'string' ? `${key}: ` : ''}${JSON.stringify(written)}`;
+    // Said as written when YAML made something else of it (3 of `003`, 31 of `0x1f`); the printer escapes it.
+    const got =
+      written === String(value)
+        ? describe(value)
+        : `${written}, which YAML reads as the ${typeof value} ${String(value)}`;
+    return ctx.emit(
+      'contract/invalid',
+      `${name}: expected ${expected.join(' or ')}, got ${got}`,
+      path,
+      `Quote it to keep it as written: ${quoted}`,
+    );
+  }
+  return ctx.emit(
+    'contract/invalid',
+    `${name}: expected ${expected.join(' or ')}, got ${describe(value)}`,
+    path,
+  );
 }
 
 /** Fields a contract does not know at `path`, each with the closest known name, or told which form it belongs to. */

@@ -2,13 +2,13 @@ import type { Diagnostic, Result } from '../errors.js';
 import { errorMessage } from '../text/error-message.js';
 import { yaml } from '../text/yaml.js';
 import { duplicateKeyOf } from '../text/yaml-duplicate.js';
-import { offsetAlong } from '../text/yaml-locate.js';
+import { offsetAlong, scalarSourceAlong } from '../text/yaml-locate.js';
 import { agentNameErrors } from './agent-names.js';
 import { buildContract } from './build.js';
 import { type At, type Locate, readCriteria } from './criteria-read.js';
 import { findEmptyChecks } from './empty-check.js';
 import { isHeadingForm, readHeadingForm, type Spot } from './heading-form.js';
-import { describe, describeIssue, type Emit, formatPath } from './issues.js';
+import { describe, describeIssue, type Emit, formatPath, type Path } from './issues.js';
 import { type SalvagedContract, salvageContract, type ValidParts, validParts } from './salvage.js';
 import { CONTRACT_FIELDS, type Contract, ContractSchema } from './schema.js';
 import { closestName } from './suggest.js';
@@ -24,6 +24,8 @@ export interface ParseContractOptions {
 interface RawContract {
   data: unknown;
   locate: Locate;
+  /** The scalar at a path as written, in the front matter (the heading form's values are all text). */
+  written?: (path: Path) => string | undefined;
   body: string;
   warnings: Diagnostic[];
 }
@@ -63,7 +65,8 @@ export function parseContract(text: string, file: string, options: ParseContract
   };
   const parsed = ContractSchema.safeParse(checked);
   if (!parsed.success) {
-    const errors = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], checked, emit));
+    const context = { data: checked, emit, ...(raw.written ? { written: raw.written } : {}) };
+    const errors = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], context));
     // An issue on the contract as a whole: no field can be trusted.
     if (parsed.error.issues.some((i) => i.path.length === 0))
       return { ok: false, errors: [...empty.errors, ...errors, ...warnings] };
@@ -233,7 +236,13 @@ function readFrontMatter(lines: readonly string[], file: string): Result<RawCont
   }
   return {
     ok: true,
-    value: { data, locate, body: lines.slice(close + 1).join('\n'), warnings: [] },
+    value: {
+      data,
+      locate,
+      written: (path) => scalarSourceAlong(doc, path),
+      body: lines.slice(close + 1).join('\n'),
+      warnings: [],
+    },
     warnings: [],
   };
 }

@@ -42,7 +42,10 @@ export function ignoreBatonFolder(
 
 /** What `baton init` learns of the project from a few files at its root (absent file: undefined). */
 export interface ProjectProbe {
+  /** Its text, a byte order mark dropped. */
   packageJson?: string;
+  /** Why a package.json that is there could not be read ("is a FIFO, not a regular file"). */
+  packageJsonUnread?: string;
   makefile?: string;
   pyproject?: string;
   /** pytest.ini, tox.ini, setup.cfg or conftest.py present, or a tests/ folder of test_*.py files. */
@@ -111,6 +114,21 @@ export function detectTestRunner(probe: ProjectProbe): TestRunner | undefined {
     return { command: 'make test', source: 'Makefile "test" target', forFeature: () => 'make test' };
   }
   return undefined;
+}
+
+/**
+ * Why package.json's "test" script could not be looked at: the file could not be read, or is not JSON
+ * (pure); undefined when it was read and parsed, or there is none.
+ */
+export function packageJsonProblem(probe: ProjectProbe): string | undefined {
+  if (probe.packageJsonUnread !== undefined) return probe.packageJsonUnread;
+  if (probe.packageJson === undefined) return undefined;
+  try {
+    JSON.parse(probe.packageJson);
+    return undefined;
+  } catch (err) {
+    return `is not valid JSON (${(err as Error).message})`;
+  }
 }
 
 function npmTestScript(packageJson: string | undefined): string | undefined {

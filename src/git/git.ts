@@ -4,6 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realNearest } from '../real-nearest.js';
 import { bareCloneHint, noWorkTreeError } from './no-work-tree.js';
+import { type GitPlaces, newlineInPath, PLACES_ARGS, placesFromRevParse } from './places.js';
 import { CHECKOUT_CONFIG, withoutRepositoryEnv } from './repository-env.js';
 
 /** The outcome of one git invocation. */
@@ -212,25 +213,17 @@ export function commonGitDir(root: string): Promise<string> {
   return dir;
 }
 
-/** Where `cwd` is: its checkout's top folder, its own git folder and the repository's common one (absolute). */
-export interface GitPlaces {
-  top: string;
-  gitDir: string;
-  commonDir: string;
-}
+export type { GitPlaces } from './places.js';
 
 /** `GitPlaces` from one `rev-parse`, which also says whether `cwd` is in a work tree at all. */
 export async function gitPlaces(cwd: string): Promise<GitPlaces> {
-  const r = await gitRaw(cwd, [
-    'rev-parse',
-    '--show-toplevel',
-    '--path-format=absolute',
-    '--git-dir',
-    '--git-common-dir',
-  ]);
-  const [top, gitDir, commonDir] = r.stdout.split('\n');
-  if (r.exitCode !== 0 || !top || !gitDir || !commonDir) throw await noWorkTree(cwd);
-  return { top, gitDir, commonDir };
+  const r = await gitRaw(cwd, [...PLACES_ARGS]);
+  const places = r.exitCode === 0 ? placesFromRevParse(r.stdout) : undefined;
+  // A path holding a newline: refused by name (the top alone, in an output of its own, says which).
+  if (places === 'newline')
+    throw newlineInPath(cwd, (await gitRaw(cwd, ['rev-parse', '--show-toplevel'])).stdout);
+  if (!places) throw await noWorkTree(cwd);
+  return places;
 }
 
 /**

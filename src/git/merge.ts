@@ -35,6 +35,41 @@ export async function unmergedPaths(cwd: string, run: GitRun = gitRaw): Promise<
   return [...new Set(r.stdout.split('\0').filter((s) => s.length > 0))];
 }
 
+/** The side of a merge in progress that has no version of a conflicted path: `ours` (HEAD), `theirs` (the branch merged), or `both`. */
+export type DeletedSide = 'ours' | 'theirs' | 'both';
+
+/**
+ * The conflicted paths one side of the merge in progress deleted (modify/delete), and which side: read
+ * from the index's stages, where such a path lacks stage 2 (ours) or 3 (theirs).
+ */
+export async function deletedSides(cwd: string, run: GitRun = gitRaw): Promise<Record<string, DeletedSide>> {
+  const args = ['ls-files', '--unmerged', '-z'];
+  const r = await run(cwd, args);
+  if (r.exitCode !== 0) throw new GitError(args, r);
+  return parseDeletedSides(r.stdout);
+}
+
+/** The deleted sides in `git ls-files --unmerged -z` output: `<mode> <object> <stage>\t<path>` entries (pure). */
+export function parseDeletedSides(out: string): Record<string, DeletedSide> {
+  const stages = new Map<string, Set<string>>();
+  for (const entry of out.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const stage = entry.slice(0, tab).split(' ')[2] ?? '';
+    const path = entry.slice(tab + 1);
+    stages.set(path, (stages.get(path) ?? new Set()).add(stage));
+  }
+  // Own entries whatever the path is called (`__proto__` too): a file name comes from an agent's work.
+  return Object.fromEntries(
+    [...stages].flatMap(([path, held]): Array<[string, DeletedSide]> => {
+      const ours = held.has('2');
+      const theirs = held.has('3');
+      if (ours && theirs) return [];
+      return [[path, !ours && !theirs ? 'both' : ours ? 'theirs' : 'ours']];
+    }),
+  );
+}
+
 /** Tracked paths whose changes in the worktree are not staged (`git diff` against the index). */
 export async function unstagedPaths(cwd: string): Promise<string[]> {
   const out = await git(cwd, ['diff', '--name-only', '-z']);

@@ -16,8 +16,11 @@ export interface WorktreeInfo {
   prunable?: boolean;
 }
 
-/** The `git worktree list` arguments `parseWorktrees` reads the output of. */
-export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain'];
+/**
+ * The `git worktree list` arguments `parseWorktrees` reads the output of: NUL-terminated fields (git
+ * 2.36+), so a worktree whose path holds a newline is one path, not a cut one and a stray line.
+ */
+export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain', '-z'];
 
 /** Lists the repository's worktrees; the first is the main one. */
 export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
@@ -45,11 +48,11 @@ function isHalfMadeWorktree(err: unknown): boolean {
   );
 }
 
-/** The worktrees in `git worktree list --porcelain` output. */
+/** The worktrees in `git worktree list --porcelain -z` output (`WORKTREE_LIST_ARGS`). */
 export function parseWorktrees(out: string): WorktreeInfo[] {
   const list: WorktreeInfo[] = [];
   let cur: WorktreeInfo | undefined;
-  for (const line of out.split('\n')) {
+  for (const line of out.split('\0')) {
     if (line.startsWith('worktree ')) {
       cur = { path: line.slice('worktree '.length) };
       list.push(cur);

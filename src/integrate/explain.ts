@@ -1,6 +1,6 @@
 import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
-import type { MergeMessage } from '../git/merge.js';
+import type { DeletedSide, MergeMessage } from '../git/merge.js';
 import { conflictsOwnChangesTouch } from './own-work.js';
 import { ownersOf } from './ownership.js';
 import { otherSides } from './sides.js';
@@ -24,6 +24,8 @@ export interface ConflictReport {
   branch: string;
   /** Conflicted files git wrote no markers into (a binary file, or one a side deleted): one side is kept, not edited. */
   unmarked?: string[];
+  /** Conflicted files one side deleted (modify/delete), and which: `ours` is the integration branch, `theirs` the feature's. */
+  deleted?: Record<string, DeletedSide>;
   /** The commit the feature's branch was cut from when the integration did not hold it (`cutLackedByIntegration`), and what its own work changed since. */
   cut?: { commit: string; own: readonly string[] };
 }
@@ -120,28 +122,55 @@ export function explainConflict(
         : explainFile(file, c.feature_id, otherSides(c), c.owners[file] ?? [], c.ties?.[file]);
     lines.push(`  ${file}: ${why}`);
   }
-  const unmarked = new Set(c.unmarked ?? []);
-  const marked = c.files.filter((f) => !unmarked.has(f));
   lines.push(
     '',
     `The merge is left in progress in ${c.worktree} (branch ${c.branch}); your checkout is untouched.`,
     'To resolve it:',
     `  cd ${printableArg(c.worktree)}`,
-    ...(marked.length > 0
-      ? [
-          `  # edit ${marked.length === c.files.length ? (marked.length === 1 ? 'the file' : 'the files') : marked.map(printableArg).join(' ')}, keeping both features' intent, and remove the conflict markers`,
-        ]
-      : []),
-    ...(unmarked.size > 0
-      ? [
-          `  # ${[...unmarked].map(printableArg).join(' ')} ${unmarked.size === 1 ? 'holds' : 'hold'} no conflict markers (a binary file, or one a side deleted): keep one side (git checkout --ours -- <file>, or --theirs), or git rm it`,
-        ]
-      : []),
-    `  git add ${c.files.map(printableArg).join(' ')}`,
+    ...resolveSteps(c),
+    // -A: a file deleted to resolve it is staged as deleted (a plain `git rm` would make this line fail).
+    `  git add -A -- ${c.files.map(printableArg).join(' ')}`,
     `  ${next}`,
     `Or skip the feature instead: git -C ${printableArg(c.worktree)} merge --abort, then ${skip}`,
   );
   return lines;
+}
+
+/**
+ * What to do to each conflicted file before the `git add` (pure): edit the ones with markers; keep one
+ * side of a binary file; keep or delete one a side deleted (its other side's version is in the worktree;
+ * `--ours` names no version of a file the integration deleted). Each command works as printed, then the
+ * `git add -A --` stages what was kept and what was deleted alike.
+ */
+function resolveSteps(c: ConflictReport): string[] {
+  const deleted = c.deleted ?? {};
+  const sideGone = (f: string) => (Object.hasOwn(deleted, f) ? deleted[f] : undefined);
+  const unmarked = new Set(c.unmarked ?? []);
+  const marked = c.files.filter((f) => !unmarked.has(f) && sideGone(f) === undefined);
+  const binary = c.files.filter((f) => unmarked.has(f) && sideGone(f) === undefined);
+  const feature = `baton/${c.feature_id}`;
+  const steps: string[] = [];
+  if (marked.length > 0)
+    steps.push(
+      `  # edit ${marked.length === c.files.length ? (marked.length === 1 ? 'the file' : 'the files') : marked.map(printableArg).join(' ')}, keeping both features' intent, and remove the conflict markers`,
+    );
+  for (const f of c.files) {
+    const gone = sideGone(f);
+    if (gone === undefined) continue;
+    const file = printableArg(f);
+    const kept =
+      gone === 'ours'
+        ? `${c.branch} deleted it, ${feature} changed it: keep ${feature}'s (as it is in the worktree, or git checkout --theirs -- ${file})`
+        : gone === 'theirs'
+          ? `${feature} deleted it, ${c.branch} changed it: keep ${c.branch}'s (as it is in the worktree, or git checkout --ours -- ${file})`
+          : 'neither side has it at this path: keep it as it is in the worktree';
+    steps.push(`  # ${file}: ${kept}, or delete it: rm -- ${file}`);
+  }
+  if (binary.length > 0)
+    steps.push(
+      `  # ${binary.map(printableArg).join(' ')} ${binary.length === 1 ? 'holds' : 'hold'} no conflict markers (a binary file): keep one side: git checkout --ours -- <file> (${c.branch}'s), or --theirs (${feature}'s)`,
+    );
+  return steps;
 }
 
 function describeContract(c: Contract): string {

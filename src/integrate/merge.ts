@@ -5,7 +5,7 @@
  */
 import { UserError, unreachable } from '../errors.js';
 import { mergeNoFf } from '../git/integration-merge.js';
-import { abortMerge, filesWithConflictMarkers, mergeInProgress } from '../git/merge.js';
+import { abortMerge, deletedSides, filesWithConflictMarkers, mergeInProgress } from '../git/merge.js';
 import { featureBranch } from '../git/refs.js';
 import { checkOutSubmodules } from '../git/submodule-checkout.js';
 import { readLog } from '../log/read.js';
@@ -269,10 +269,12 @@ async function mergeOne(session: Session, id: string): Promise<Halt | undefined>
     ...(cut ? { base_lacks_cut: cut } : {}),
   });
   const unmarked = files.filter((f) => filesWithConflictMarkers(session.worktree, [f]).length === 0);
+  const deleted = await deletedSides(session.worktree);
   const report: ConflictReport = {
     feature_id: id,
     files,
     ...(unmarked.length > 0 ? { unmarked } : {}),
+    ...(Object.keys(deleted).length > 0 ? { deleted } : {}),
     with: withIds,
     owners: ownersByFile(files, session.s.plan.features),
     ...(Object.keys(ties).length > 0 ? { ties } : {}),

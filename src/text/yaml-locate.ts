@@ -9,6 +9,26 @@ import { yaml } from './yaml.js';
  * at another depth, or inside a block scalar, is never taken for the one the path names.
  */
 export function offsetAlong(doc: Document, path: readonly PropertyKey[]): { offset: number; found: number } {
+  const { offset, found } = walkAlong(doc, path);
+  return { offset, found };
+}
+
+/**
+ * The source text of the scalar at `path`, as written (`003`, `0x1f`, `true`), when the whole path leads to
+ * a plain scalar of the document (pure): what the user wrote, where the parsed value (the number 3) is not.
+ * Undefined for a path that leads elsewhere (through an alias or merge key, to a list or mapping).
+ */
+export function scalarSourceAlong(doc: Document, path: readonly PropertyKey[]): string | undefined {
+  const { node, found } = walkAlong(doc, path);
+  if (found < path.length || !yaml().isScalar(node)) return undefined;
+  return typeof node.source === 'string' ? node.source : undefined;
+}
+
+/** The walk behind both: the node reached along `path`, its offset, and how many segments led there. */
+function walkAlong(
+  doc: Document,
+  path: readonly PropertyKey[],
+): { node: unknown; offset: number; found: number } {
   const { isMap, isScalar, isSeq } = yaml();
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
@@ -30,5 +50,5 @@ export function offsetAlong(doc: Document, path: readonly PropertyKey[]): { offs
     }
     found++;
   }
-  return { offset, found };
+  return { node, offset, found };
 }

@@ -155,6 +155,34 @@ describe('baton init', () => {
     );
   });
 
+  it('reads a package.json that starts with a byte order mark, as npm does; one it cannot read is said, not "none found"', async () => {
+    const script = JSON.stringify({ name: 'shop', scripts: { test: 'vitest run' } });
+    const r = repo({ 'package.json': `\uFEFF${script}\n` });
+    const out = await runBaton(['init'], { cwd: r.root, env: { PATH: bareBin(r) } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('test: npm test (from package.json "test" (vitest))');
+    expect(JSON.parse(readFileSync(join(r.root, 'baton.config.json'), 'utf8')).test).toBe('npm test');
+
+    writeFileSync(join(r.root, 'package.json'), '{"scripts": {"test": "vitest",}}\n');
+    const broken = await runBaton(['init', '--force'], { cwd: r.root, env: { PATH: bareBin(r) } });
+    expect(broken.stdout).toMatch(
+      /test: none found \(.*\); package\.json is not valid JSON \(.+\), so its "test" script was not read; set "test" in baton\.config\.json/,
+    );
+    // A FIFO is not waited on (it would hang init): spawned, so a hang is a timeout, not a stuck test worker.
+    rmSync(join(r.root, 'package.json'));
+    execFileSync('mkfifo', [join(r.root, 'package.json')]);
+    const fifo = spawnSync(process.execPath, [BATON_BIN, 'init', '--force'], {
+      cwd: r.root,
+      env: { ...process.env, NO_COLOR: '1', PATH: bareBin(r) },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(fifo.status, fifo.stderr).toBe(0);
+    expect(fifo.stdout).toContain(
+      'package.json is a FIFO, not a regular file, so its "test" script was not read',
+    );
+  });
+
   it.each<[string, Record<string, string>, string, string]>([
     [
       'pytest (tests/test_*.py)',

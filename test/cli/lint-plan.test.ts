@@ -280,6 +280,13 @@ describe('baton lint', () => {
     expect(out.stdout).toContain(
       'baton.yaml:2: error: agent.command: expected string, got number 5 [config/invalid]',
     );
+    // A YAML number where text is meant: what was written, and the quotes that keep it.
+    const base = repo({ 'baton.yaml': 'agent: demo\nbase: 0123\n', 'specs/c/contract.md': ok('c') });
+    const said = await runBaton(['lint'], { cwd: base.root });
+    expect(said.stdout).toContain(
+      'baton.yaml:2: error: base: expected string, got 0123, which YAML reads as the number 123 [config/invalid]\n' +
+        '  hint: Quote it to keep it as written: base: "0123"',
+    );
   });
 
   it('an unknown key in any nested section is suggested from that section, or its keys are listed', async () => {

@@ -309,6 +309,40 @@ describe('parseContract: bad input names the file and line', () => {
     expect(e?.location?.line).toBe(4);
   });
 
+  it('a string field YAML read as a number or a boolean quotes what was written, and the hint quotes it', () => {
+    const text = fm(
+      'feature_id: 003',
+      'title: 0x1f',
+      'depends_on: [1e3, true]',
+      'agent: { command: 5 }',
+      'owns: ["src/**"]',
+    );
+    const found = errors(parseContract(text, FILE)).map((e) => [e.message, e.hint, e.location?.line]);
+    expect(found).toEqual([
+      [
+        'feature_id: expected string, got 003, which YAML reads as the number 3',
+        'Quote it to keep it as written: feature_id: "003"',
+        2,
+      ],
+      [
+        'title: expected string, got 0x1f, which YAML reads as the number 31',
+        'Quote it to keep it as written: title: "0x1f"',
+        3,
+      ],
+      [
+        'depends_on[0]: expected string, got 1e3, which YAML reads as the number 1000',
+        'Quote it to keep it as written: "1e3"',
+        4,
+      ],
+      ['depends_on[1]: expected string, got boolean true', 'Quote it to keep it as written: "true"', 4],
+      // Written as YAML read it: said as before, the hint still given.
+      ['agent.command: expected string, got number 5', 'Quote it to keep it as written: command: "5"', 5],
+    ]);
+    // The heading form reads every value as text: its `003` is the id "003" (docs/contracts.md says so).
+    const heading = parseContract('## feature_id\n003\n## owns\n- src/**\n', FILE);
+    expect(value(heading).feature_id).toBe('003');
+  });
+
   it('a number too large to hold is named infinity, not null', () => {
     const [e] = errors(parseContract(fm('feature_id: a', 'retries: 1e400'), FILE));
     expect(e?.message).toBe('retries: expected number, got infinity (no finite number)');

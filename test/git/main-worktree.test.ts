@@ -4,9 +4,11 @@
  * checkout made with `--separate-git-dir`, and linked worktrees of both.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findMainWorktree } from '../../src/git/git.js';
+import { placesFromRevParse } from '../../src/git/places.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { GIT_ENV, makeRepo, type TempRepo } from '../rig/repo.js';
@@ -61,5 +63,33 @@ describe('the main checkout of a repository whose git folder has another name', 
     const r = await runBaton(['lint'], { cwd: join(dir, 'linked') });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('does not say where its main checkout is [git/no-main-checkout]');
+  });
+
+  it('a repository path holding a newline is refused by name, never taken for a linked worktree', async () => {
+    const base = project();
+    const checkout = join(base.root, '..', 'new\nline');
+    git(join(base.root, '..'), 'clone', '-q', base.root, checkout);
+    expect(git(checkout, 'rev-parse', '--show-toplevel')).toBe(checkout);
+    for (const command of [['init', '--agent', 'demo'], ['lint'], ['status']]) {
+      const r = await runBaton(command, { cwd: checkout });
+      expect([r.code, r.stderr], command[0]).toEqual([
+        1,
+        `baton: Baton does not support a repository path holding a newline: ${checkout.replace('\n', '\\n')} [git/newline-in-path]\n` +
+          'hint: Rename or move the folder to a path without a newline (git itself works there; Baton does not).\n',
+      ]);
+    }
+    expect(existsSync(join(checkout, 'baton.config.json'))).toBe(false);
+  });
+});
+
+describe('placesFromRevParse', () => {
+  it.each<[string, string, ReturnType<typeof placesFromRevParse>]>([
+    ['three paths', '/r\n/r/.git\n/r/.git\n', { top: '/r', gitDir: '/r/.git', commonDir: '/r/.git' }],
+    ['a path cut short', '/r\n/r/.git\n', undefined],
+    ['nothing', '', undefined],
+    ['a newline in the top', '/a\nb\n/a\nb/.git\n/a\nb/.git\n', 'newline'],
+    ['a newline at the end of the last', '/r\n/g\n/g\n\n', 'newline'],
+  ])('%s', (_, out, places) => {
+    expect(placesFromRevParse(out)).toEqual(places);
   });
 });

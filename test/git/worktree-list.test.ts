@@ -40,4 +40,15 @@ describe('listWorktrees', () => {
     halfMadeWorktree(repo);
     await expect(listWorktrees(repo.root)).rejects.toThrow(/failed to read .*being-added\/commondir/);
   });
+
+  it('lists a worktree whose path holds a newline as that one path, locked or not (-z)', async () => {
+    repo = makeRepo();
+    const odd = join(repo.root, '..', 'wt\nworktree /tmp/forged');
+    repo.git('worktree', 'add', '-q', '--lock', '--reason', 'a\nreason', '-b', 'odd', odd);
+    const list = await listWorktrees(repo.root);
+    expect(list).toEqual([
+      expect.objectContaining({ path: repo.root, branch: 'main' }),
+      expect.objectContaining({ path: odd, branch: 'odd', locked: true }),
+    ]);
+  });
 });

@@ -90,7 +90,7 @@ describe('baton integrate', () => {
       'src/routes.ts: b and a both changed src/routes.ts, which both a and b claim to own',
     );
     expect(r.stdout).toContain(`  cd ${wt}`);
-    expect(r.stdout).toContain('  git add src/routes.ts');
+    expect(r.stdout).toContain('  git add -A -- src/routes.ts');
     expect(r.stdout).toContain('  baton integrate --continue');
     expect(checkoutSnapshot(repo)).toEqual(before);
 

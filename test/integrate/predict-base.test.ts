@@ -129,8 +129,9 @@ describe('explainConflict', () => {
     });
     expect(lines).toContain("  # edit x.ts, keeping both features' intent, and remove the conflict markers");
     expect(lines).toContain(
-      '  # logo.png holds no conflict markers (a binary file, or one a side deleted): keep one side (git checkout --ours -- <file>, or --theirs), or git rm it',
+      "  # logo.png holds no conflict markers (a binary file): keep one side: git checkout --ours -- <file> (baton/integration's), or --theirs (baton/a's)",
     );
+    expect(lines).toContain('  git add -A -- x.ts logo.png');
     const binaryOnly = explainConflict({
       ...report,
       files: ['logo.png'],
@@ -138,5 +139,24 @@ describe('explainConflict', () => {
       with: ['b'],
     });
     expect(binaryOnly.join('\n')).not.toContain('remove the conflict markers');
+  });
+  it('tells a file one side deleted to be kept from the side that changed it, or deleted with rm (never a git checkout of the side without it)', () => {
+    const lines = explainConflict({
+      ...report,
+      files: ['gone.ts', 'kept.ts', 'moved.ts'],
+      unmarked: ['gone.ts', 'kept.ts', 'moved.ts'],
+      deleted: Object.fromEntries([
+        ['gone.ts', 'ours'],
+        ['kept.ts', 'theirs'],
+        ['moved.ts', 'both'],
+      ]),
+      with: ['b'],
+    });
+    expect(lines.filter((l) => l.startsWith('  #') || l.startsWith('  git'))).toEqual([
+      "  # gone.ts: baton/integration deleted it, baton/a changed it: keep baton/a's (as it is in the worktree, or git checkout --theirs -- gone.ts), or delete it: rm -- gone.ts",
+      "  # kept.ts: baton/a deleted it, baton/integration changed it: keep baton/integration's (as it is in the worktree, or git checkout --ours -- kept.ts), or delete it: rm -- kept.ts",
+      '  # moved.ts: neither side has it at this path: keep it as it is in the worktree, or delete it: rm -- moved.ts',
+      '  git add -A -- gone.ts kept.ts moved.ts',
+    ]);
   });
 });

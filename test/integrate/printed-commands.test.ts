@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { printableArg } from '../../src/agents/shell-words.js';
 import type { IntegrationStarted } from '../../src/log/events.js';
 import { runAsPrinted, runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
 import type { TempRepo } from '../rig/repo.js';
+import { makeRepo } from '../rig/repo.js';
 import { until } from '../rig/wait.js';
 import { logEvents, makeFourFeatures, projectRepo, recordStatus } from './fixture.js';
 
@@ -146,5 +148,63 @@ describe('the commands baton integrate prints, run as printed', () => {
       named: ['a'],
       base_ref: 'dev',
     });
+  });
+
+  it('the steps to resolve a conflict on files a side deleted, and a binary one, work as printed', async () => {
+    // a deletes m.txt and changes k.txt; b changes m.txt and deletes k.txt; both write bin.dat (binary).
+    repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': '{}\n',
+      'shared/m.txt': 'base\n',
+      'shared/k.txt': 'base\n',
+      ...contractFiles([
+        { id: 'a', owns: ['shared/**'] },
+        { id: 'b', owns: ['shared/**'] },
+      ]),
+    });
+    const r = repo;
+    const side = (id: string, remove: string, change: string) => {
+      r.git('checkout', '-q', '-b', `baton/${id}`, 'main');
+      r.git('rm', '-q', remove);
+      r.commit(`${id}: work`, { [change]: `changed by ${id}\n`, 'shared/bin.dat': `\0${id}\0` });
+      r.git('checkout', '-q', 'main');
+    };
+    side('a', 'shared/m.txt', 'shared/k.txt');
+    side('b', 'shared/k.txt', 'shared/m.txt');
+    recordStatus(r, ['a', 'b']);
+    const stopped = await runBaton(['integrate', '--test', 'true'], { cwd: r.root });
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
+    const text = stopped.stdout;
+    const steps = text
+      .slice(text.indexOf('To resolve it:\n') + 15, text.indexOf('Or skip the feature'))
+      .split('\n');
+    const wt = join(r.root, '..', 'repo.baton-worktrees', 'integration');
+    expect(steps).toEqual([
+      `  cd ${wt}`,
+      "  # shared/k.txt: baton/b deleted it, baton/integration changed it: keep baton/integration's (as it is in the worktree, or git checkout --ours -- shared/k.txt), or delete it: rm -- shared/k.txt",
+      "  # shared/m.txt: baton/integration deleted it, baton/b changed it: keep baton/b's (as it is in the worktree, or git checkout --theirs -- shared/m.txt), or delete it: rm -- shared/m.txt",
+      "  # shared/bin.dat holds no conflict markers (a binary file): keep one side: git checkout --ours -- <file> (baton/integration's), or --theirs (baton/b's)",
+      '  git add -A -- shared/bin.dat shared/k.txt shared/m.txt',
+      '  baton integrate --continue --test true',
+      '',
+    ]);
+    // Keep k.txt as the integration has it, drop m.txt, keep b's bin.dat: each command as the comments print it.
+    const pick = (re: RegExp) => re.exec(text)?.[1] ?? 'false';
+    const script = [
+      'set -e',
+      steps[0],
+      pick(/\(as it is in the worktree, or (git checkout --ours -- shared\/k\.txt)\)/),
+      pick(/or delete it: (rm -- shared\/m\.txt)/),
+      'git checkout --theirs -- shared/bin.dat',
+      steps[4],
+      steps[5],
+    ].join('\n');
+    const went = runAsPrinted(r.root, script);
+    expect(went.code, went.stdout + went.stderr).toBe(0);
+    const tree = r.git('ls-tree', '-r', '--name-only', 'baton/integration');
+    expect(tree.split('\n')).toEqual(expect.arrayContaining(['shared/bin.dat', 'shared/k.txt']));
+    expect(tree).not.toContain('shared/m.txt');
+    expect(r.git('show', 'baton/integration:shared/k.txt')).toBe('changed by a');
+    expect(r.git('show', 'baton/integration:shared/bin.dat')).toBe('\0b\0');
   });
 });

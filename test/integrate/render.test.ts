@@ -178,7 +178,7 @@ describe('the commands printed to copy', () => {
       (line) => out.push(line),
     );
     expect(out).toContain(`  cd '${worktree}'`);
-    expect(out).toContain("  git add $'evil\\x1b[31m\\'\\xe2\\x80\\xae.txt'");
+    expect(out).toContain("  git add -A -- $'evil\\x1b[31m\\'\\xe2\\x80\\xae.txt'");
     expect(out.join('\n')).toContain(`git -C '${worktree}' merge --abort`);
     expect(out.join('\n')).not.toContain('\x1b');
   });
