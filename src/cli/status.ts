@@ -1,21 +1,12 @@
 import { type DiskUsage, formatBytes } from '../clean/disk-usage.js';
-import {
-  hasDeadOpenRun,
-  interruptionEvents,
-  livenessNow,
-  type OrchestratorProbe,
-  queuedRunToResume,
-  resumeCommand,
-  runLiveness,
-} from '../guard/liveness.js';
+import { queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { liveLockHolder } from '../lock/baton-lock.js';
 import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
-import { applyEvent, type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
+import { type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
-import { emptyTally, type ProblemTally, takeTally, tallyProblem } from '../log/problem-tally.js';
-import type { LogTailer } from '../log/tail.js';
+import { emptyTally, type ProblemTally, takeTally } from '../log/problem-tally.js';
 import { agentTimeFields } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
@@ -39,6 +30,7 @@ import {
 } from './feature-rows.js';
 import { skippedLogLines } from './log-problems.js';
 import { diskSizer, listOwnWorktrees } from './status-disk.js';
+import { StatusFold } from './status-fold.js';
 import { integrationJson, integrationNote, lookAtIntegration, type Stopped } from './status-integration.js';
 import { locatePlan } from './status-plan-load.js';
 import { outsideRunNote } from './status-rows.js';
@@ -271,51 +263,6 @@ function statusJson(
     integration: integrationJson(look.integration),
   };
   return `${stringifyJson(doc, 2)}\n`;
-}
-
-/**
- * The state `status` shows, folded as the log is read (a million-event log is never held at once), with
- * the ends dead runs never wrote inferred at each redraw. Who is alive is asked before each read: a run
- * that finished meanwhile is read ending, never taken for one whose orchestrator died; a redraw with
- * nothing read since (the ticking clock) asks then, and an end inferred too soon gives way to the run's own.
- */
-class StatusFold {
-  state: BatonState = initialState();
-  #asked: OrchestratorProbe | undefined;
-  readonly #liveness: OrchestratorProbe;
-  readonly #problems: ProblemTally;
-  readonly #tailer: LogTailer | undefined;
-
-  constructor(liveness: OrchestratorProbe, problems: ProblemTally, tailer: LogTailer | undefined) {
-    this.#liveness = liveness;
-    this.#problems = problems;
-    this.#tailer = tailer;
-  }
-
-  /** Reads what the log gained (--watch); true when it advanced. */
-  pull(): boolean {
-    this.#asked = livenessNow(this.state, this.#liveness);
-    return this.#tailer!.read({
-      reset: () => {
-        this.state = initialState();
-      },
-      event: (e) => applyEvent(this.state, e),
-      problem: (pr) => tallyProblem(this.#problems, pr),
-    }).advanced;
-  }
-
-  /** Whether a run the state shows open has lost its orchestrator: a redraw would show it ended. */
-  deadRunOpen(): boolean {
-    return hasDeadOpenRun(this.state, this.#liveness);
-  }
-
-  /** The state with the ends of dead runs applied, for one redraw. */
-  settled(): BatonState {
-    const alive = this.#asked ?? this.#liveness;
-    this.#asked = undefined;
-    for (const e of interruptionEvents(this.state, alive)) applyEvent(this.state, e);
-    return this.state;
-  }
 }
 
 /** `baton status`: the state of every feature, folded from the log. */

@@ -158,6 +158,22 @@ export interface HeadlineMetrics {
     /** While its last part runs: its ended parts' wall-clock, and that part's start (`RunReport.wall_so_far`). */
     so_far?: { ended_ms: number | null; since: string };
   };
+  /** What the timeline draws, once the report is computed (`TimelineView`). */
+  timeline?: TimelineView;
+}
+
+/**
+ * What the page's timeline draws, as `baton report`'s own timeline does: the reported run's features
+ * that started, on an axis from the run's start, and the integration as the spans `baton integrate`
+ * ran — the spans its integration time sums (`report.timeline.phases`), never the wait between them.
+ */
+export interface TimelineView {
+  /** The reported run's start (a resumed run's first): the axis's +0. */
+  origin: string | null;
+  /** The reported run's features that started, each drawn from its state on the board. */
+  feature_ids: string[];
+  /** Each span `baton integrate` ran, oldest first; `end` null while it runs or when none was recorded. */
+  integration: Array<{ start: string; end: string | null }>;
 }
 
 /** The first message a client gets: everything needed to draw the page. */
@@ -296,6 +312,23 @@ export function withReport(counts: HeadlineMetrics, report: Report, seq: number)
     ...(report.amdahl.bound === null ? {} : { amdahl_bound: report.amdahl.bound }),
     report_seq: seq,
     ...runChain(report),
+    timeline: timelineOf(report),
+  };
+}
+
+/** The report's timeline for the page (`TimelineView`): its spans in minutes from its origin, as times. */
+function timelineOf(report: Report): TimelineView {
+  const { origin, phases } = report.timeline;
+  const from = origin === null ? Number.NaN : Date.parse(origin);
+  const at = (min: number) => new Date(from + Math.round(min * 60_000)).toISOString();
+  return {
+    origin,
+    feature_ids: report.features.filter((f) => f.start_min !== null).map((f) => f.feature_id),
+    integration: Number.isNaN(from)
+      ? []
+      : phases
+          .filter((p) => p.phase === 'integration')
+          .map((p) => ({ start: at(p.start_min), end: p.end_min === null ? null : at(p.end_min) })),
   };
 }
 

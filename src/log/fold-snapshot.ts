@@ -37,9 +37,10 @@ import type { BatonState } from './state.js';
  * problem line; 33: but a concurrency of 0 is read, as none known; 34: a worktree check result keeps its `commit`
  * and `digest`, one on another commit is dropped, a real `feature.ended` sets the reason, and agent time
  * and usage add up over a run's launches; 35: an attempt number or count that is no whole number from 1
- * to `MAX_ATTEMPTS` is a problem line) is folded again from the start.
+ * to `MAX_ATTEMPTS` is a problem line; 36: an earlier run's `run.ended` landing after the next run
+ * started closes that run only) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 35;
+export const FOLD_SNAPSHOT_VERSION = 36;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

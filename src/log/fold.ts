@@ -223,12 +223,14 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       applyRunStarted(state, ev, (id) => feature(state, id));
       return;
     case 'run.ended':
-      // The first end of the current run stands: a second one (another process's line) changes nothing;
-      // but an end inferred at read time (the orchestrator looked gone as it finished) gives way to its own.
-      if (ev.run_id === state.run_id && state.run_ended_at !== undefined && !state.run_end_inferred) return;
+      state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
+      // An earlier run's end (landing after the next run started) closes that run only. The first end
+      // of the current run stands: a second one (another process's line) changes nothing; but an end
+      // inferred at read time (the orchestrator looked gone as it finished) gives way to its own.
+      if (ev.run_id !== state.run_id) return;
+      if (state.run_ended_at !== undefined && !state.run_end_inferred) return;
       state.run_end_inferred = ev.inferred ? true : undefined;
       state.run_ended_at = ev.ts;
-      state.open_runs = state.open_runs?.filter((r) => r.run_id !== ev.run_id);
       state.run_outcome = ev.outcome;
       state.run_duration_ms = ev.duration_ms;
       return;

@@ -217,7 +217,10 @@ export function collectPhaseIntervals(events: readonly LogEvent[]): Map<string, 
   );
 }
 
-/** The run's own intervals, `run.started` to `run.ended` (pure); an end with no start open adds none. */
+/**
+ * The run's own intervals, `run.started` to its `run.ended` (pure); an end with no start open, or of
+ * another run than the one open, adds none.
+ */
 export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
   const out: Interval[] = [];
   let open: Interval | undefined;
@@ -229,7 +232,8 @@ export function collectRunIntervals(events: readonly LogEvent[]): Interval[] {
       open = { start: timeOf(e), end: null };
       openRun = e.run_id;
       out.push(open);
-    } else if (e.type === 'run.ended') {
+    } else if (e.type === 'run.ended' && e.run_id === openRun) {
+      // An earlier run's end landing after this run started does not end this run's span.
       closeSpan(out, open, e);
       open = undefined;
     }

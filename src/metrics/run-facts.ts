@@ -40,8 +40,9 @@ export function describeRun(
       endAfterStart = false;
       endedSinceStart = false;
       if (isConcurrency(e.concurrency)) concurrency = Math.max(concurrency ?? 0, e.concurrency);
-    } else if (e.type === 'run.ended' && !endedSinceStart) {
-      // The first end after the last start stands: a second one (another process's line) changes nothing.
+    } else if (e.type === 'run.ended' && !endedSinceStart && e.run_id === lastStart?.run_id) {
+      // The first end of the last start stands: a second one (another process's line) changes nothing,
+      // and an earlier run's end landing after this run started is not this run's.
       // An end inferred for a dead run (`interruptionEvents`) gives its outcome, but was never recorded.
       lastEnd = e;
       endAfterStart = e.inferred !== true;
@@ -96,7 +97,7 @@ export function unendedRunNotes(events: readonly LogEvent[], inProgress: boolean
   const notes: string[] = [];
   let open: string | undefined;
   for (const e of events) {
-    if (e.type === 'run.ended') open = undefined;
+    if (e.type === 'run.ended' && e.run_id === open) open = undefined;
     else if (e.type === 'run.started') {
       if (open !== undefined && open !== e.run_id) {
         notes.push(

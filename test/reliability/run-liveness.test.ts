@@ -124,4 +124,53 @@ describe('which run the log records is live', () => {
       }
     }
   }, 10_000);
+
+  it('status --watch shows a run killed outright interrupted from its first table and document', async () => {
+    const repo = project([{ id: 'feature-001-a', agent: { command: 'sleep 30' } }]);
+    const run = spawn(process.execPath, [BATON_BIN, 'run'], { cwd: repo.root, stdio: 'ignore' });
+    let runId = '';
+    /** The first table or document `status --watch` prints, then it is stopped. */
+    const firstLook = async (flags: string[]) => {
+      let stop = () => {};
+      let first = '';
+      const watching = runBaton(['status', '--watch', '--no-disk', ...flags], {
+        cwd: repo.root,
+        interrupt: (fire) => {
+          stop = fire;
+        },
+        onStdout: (text) => {
+          if (first === '') {
+            first = text;
+            stop();
+          }
+        },
+      });
+      await until(() => first !== '', 4000);
+      stop();
+      await watching;
+      return first;
+    };
+    try {
+      const started = () => lines(repo).some((e) => e.type === 'feature.started');
+      expect(await until(() => started(), 4000)).toBe(true);
+      runId = String(lines(repo)[0]?.run_id);
+      run.kill('SIGKILL');
+      await until(() => run.exitCode !== null || run.signalCode !== null, 2000);
+
+      const table = await firstLook([]);
+      expect(table).toContain(`run ${runId} (interrupted)`);
+      expect(table).toMatch(/^feature-001-a\s+interrupted/m);
+      const doc = JSON.parse(await firstLook(['--json']));
+      expect(doc.features.map((f: { status: string }) => f.status)).toEqual(['interrupted']);
+    } finally {
+      run.kill('SIGKILL');
+      for (const p of runId ? processesOfRun(runId) : []) {
+        try {
+          process.kill(-p.pgid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }, 15_000);
 });
