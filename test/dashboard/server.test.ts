@@ -444,9 +444,10 @@ describe('dashboard server: the contract in the detail', () => {
   it('shows a symlinked contract.md, read as the loader reads it (the link followed, a BOM dropped)', async () => {
     const repo = makeRepo({ 'README.md': '# x\n' });
     cleanups.push(() => repo.cleanup());
-    const kept = mkdtempSync(join(tmpdir(), 'baton-contracts-'));
-    cleanups.push(() => rmSync(kept, { recursive: true, force: true }));
-    // The contract lives elsewhere (a dotfile manager's link), with a byte order mark an editor wrote.
+    // The contract lives elsewhere in the repository (a link inside it is read; one out of it is refused),
+    // with a byte order mark an editor wrote.
+    const kept = join(repo.root, 'shared');
+    mkdirSync(kept);
     writeFileSync(join(kept, 'contract.md'), `\uFEFF${contractText({ id: 'feature-001-a' })}`);
     mkdirSync(join(repo.root, 'specs', 'feature-001-a'), { recursive: true });
     symlinkSync(join(kept, 'contract.md'), join(repo.root, 'specs', 'feature-001-a', 'contract.md'));
