@@ -19,7 +19,7 @@ import type { Report } from '../metrics/types.js';
 import { errorMessage } from '../text/error-message.js';
 import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta } from './live-log.js';
-import { movesReport } from './moves-report.js';
+import { deltaMovesReport } from './moves-report.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
@@ -374,7 +374,7 @@ export class BoardState {
       return delta.more === true;
     }
     this.#broadcast(delta, problemsChanged);
-    if (delta.reset || delta.events.some((e) => movesReport(e.event))) this.#scheduleReport();
+    if (deltaMovesReport(delta)) this.#scheduleReport();
     // A new run may come with new or changed contracts.
     if (delta.events.some((e) => e.event.type === 'run.started')) void this.#reloadProject().catch(() => {});
     return delta.more === true;

@@ -21,6 +21,11 @@ export interface LogDelta {
   changed: string[];
   /** Whether run-level fields (run, phases, integration) may have changed. */
   runChanged: boolean;
+  /**
+   * Whether the fold changed the status of a feature (or attempt) an event names: whatever the line's
+   * type, the board and the report's headline (which features completed) move with it.
+   */
+  statusChanged: boolean;
   /** The log was truncated or replaced: the state was folded again from its start. */
   reset: boolean;
   problems: LogProblem[];
@@ -151,6 +156,7 @@ export class LiveLog {
     const events: SequencedEvent[] = [];
     const problems: LogProblem[] = [];
     let runChanged = false;
+    let statusChanged = false;
     const { reset } = this.#tailer.read({
       // A shorter or different file means the log was truncated or replaced: fold it again from its start.
       reset: () => {
@@ -160,7 +166,10 @@ export class LiveLog {
         changed.clear();
       },
       event: (event) => {
+        // Looked up only until one status changed: a long read asks a few events, not every one.
+        const before = statusChanged ? undefined : namedStatus(this.#state, event);
         applyEvent(this.#state, event);
+        if (!statusChanged && namedStatus(this.#state, event) !== before) statusChanged = true;
         const sequenced = { seq: ++this.#seq, event };
         events.push(sequenced);
         this.#run?.push(event);
@@ -171,7 +180,14 @@ export class LiveLog {
     });
     this.#run?.recover(this.#tailer.offset);
     if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
-    return { events, changed: [...changed], runChanged: runChanged || reset, reset, problems };
+    return {
+      events,
+      changed: [...changed],
+      runChanged: runChanged || reset,
+      statusChanged: statusChanged || reset,
+      reset,
+      problems,
+    };
   }
 
   /** Folds events inferred at read time (a dead run's interruption), never written to the log. */
@@ -185,7 +201,14 @@ export class LiveLog {
       this.#remember(sequenced, changed);
     }
     this.#run?.pushInferred(inferred);
-    return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
+    return {
+      events,
+      changed: [...changed],
+      runChanged: true,
+      statusChanged: true,
+      reset: false,
+      problems: [],
+    };
   }
 
   /**
@@ -235,6 +258,15 @@ export class LiveLog {
     this.#problems = [];
     this.#run?.restart();
   }
+}
+
+/** The folded status of the feature (or attempt unit, `<feature_id>.a<n>`) an event names, if it has one. */
+function namedStatus(state: BatonState, e: LogEvent): string | undefined {
+  const id = 'feature_id' in e ? e.feature_id : undefined;
+  if (typeof id !== 'string') return undefined;
+  // As the fold files them: an attempt's own events apart from the features (`applyEvent`).
+  const record = id.includes('.') && parseAttemptUnitId(id) ? state.attempt_units : state.features;
+  return record !== undefined && Object.hasOwn(record, id) ? record[id]?.status : undefined;
 }
 
 /** The features (or attempt units) an event names: its own, those a run starts, a collision's pair. */
