@@ -35,6 +35,7 @@ import {
   type Snapshot,
   type Update,
   withReport,
+  withRunTime,
   withWords,
 } from './view.js';
 
@@ -276,8 +277,10 @@ export class BoardState {
 
   #currentMetrics(): HeadlineMetrics {
     if (!this.#metrics || this.#metricsSeq !== this.#live.seq) {
-      const counts = countHeadline(this.#live.state, this.#project.plan);
-      this.#metrics = this.#report ? withReport(counts, this.#report.value, this.#report.seq) : counts;
+      const state = this.#live.state;
+      const counts = countHeadline(state, this.#project.plan);
+      const metrics = this.#report ? withReport(counts, this.#report.value, this.#report.seq) : counts;
+      this.#metrics = withRunTime(metrics, state);
       this.#metricsSeq = this.#live.seq;
     }
     return this.#metrics;

@@ -158,6 +158,11 @@ export interface HeadlineMetrics {
     /** While its last part runs: its ended parts' wall-clock, and that part's start (`RunReport.wall_so_far`). */
     so_far?: { ended_ms: number | null; since: string };
   };
+  /**
+   * The Elapsed tile, the run's wall-clock as the report counts it (`withRunTime`): `ms`, plus the time
+   * since `since` while the run goes on; absent when it cannot be told honestly (the page shows `—`).
+   */
+  elapsed?: { ms: number; since?: string };
 }
 
 /** The first message a client gets: everything needed to draw the page. */
@@ -313,6 +318,40 @@ function runChain(report: Report): Pick<HeadlineMetrics, 'run_chain'> {
       ...(run.wall_so_far ? { so_far: { ...run.wall_so_far } } : {}),
     },
   };
+}
+
+/**
+ * The headline's run facts checked against the fold's run (pure): the report's `run_chain` only when the
+ * fold's run is one of its parts (a report computed before a new run started describes the run before),
+ * and the Elapsed tile. A run in one part: its start to its end, or to now while it runs. A resumed run:
+ * its parts' wall-clock, the report's (`wall_ms`; while its last part runs, the ended parts' and that part's
+ * time so far). Unknown — never the last part's own span — when a part's end was never recorded (the
+ * report says unknown too), or the run's end was inferred (its orchestrator died at an unknown time).
+ */
+export function withRunTime(metrics: HeadlineMetrics, state: BatonState): HeadlineMetrics {
+  const { run_chain: reported, elapsed: _stale, ...rest } = metrics;
+  const runId = state.run_id;
+  const chain =
+    reported && runId !== undefined && (reported.run_id === runId || reported.resumed_by.includes(runId))
+      ? reported
+      : undefined;
+  const elapsed = runElapsed(state, chain);
+  return { ...rest, ...(chain ? { run_chain: chain } : {}), ...(elapsed ? { elapsed } : {}) };
+}
+
+function runElapsed(
+  state: BatonState,
+  chain: HeadlineMetrics['run_chain'],
+): HeadlineMetrics['elapsed'] | undefined {
+  if (chain && state.run_ended_at !== undefined)
+    return chain.wall_ms === null ? undefined : { ms: chain.wall_ms };
+  if (chain?.so_far) {
+    const { ended_ms, since } = chain.so_far;
+    return ended_ms === null ? undefined : { ms: ended_ms, since };
+  }
+  if (state.run_end_inferred || state.run_started_at === undefined) return undefined;
+  if (state.run_ended_at === undefined) return { ms: 0, since: state.run_started_at };
+  return { ms: Date.parse(state.run_ended_at) - Date.parse(state.run_started_at) };
 }
 
 /** Diagnostics as the lines shown in the page's banner. */
