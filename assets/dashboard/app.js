@@ -21,6 +21,8 @@ const model = {
   metrics: null,
   diagnostics: [],
   problems: [],
+  /** The bad lines not listed, in `baton status`'s words (absent when every one is). */
+  problemsUnlisted: undefined,
   logPath: '',
   /** Sequence number of the last event the page has: an event at or before it is never shown twice. */
   seq: 0,
@@ -51,6 +53,7 @@ function applySnapshot(s) {
   model.metrics = s.metrics;
   model.diagnostics = s.diagnostics;
   model.problems = s.problems;
+  model.problemsUnlisted = s.problems_unlisted;
   model.logPath = s.log_path;
   model.clockOffset = Date.parse(s.server_time) - Date.now();
   board.reset(model);
@@ -185,6 +188,8 @@ function renderBanner() {
     ...model.problems.map((p) =>
       p.line === 0 ? p.message : `${model.logPath}:${p.line}: ${p.message} — skipped`,
     ),
+    // The first bad lines are listed, as `baton status` lists them; how many more, in its words.
+    ...(model.problemsUnlisted ? [`${model.logPath}: ${model.problemsUnlisted}`] : []),
   ];
   const banner = $('banner');
   banner.hidden = lines.length === 0;

@@ -13,6 +13,7 @@ import {
   runLiveness,
 } from '../guard/liveness.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
+import { unnamedProblems } from '../log/problem-tally.js';
 import { type AgentTimeFields, attemptAgentTime } from '../metrics/intervals.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
@@ -159,6 +160,7 @@ export class BoardState {
   /** The whole board, as sent first on every stream and by `/api/state`; text from the log clipped (`clipSent`). */
   snapshot(): Snapshot {
     const live = this.#live;
+    const unlisted = unnamedProblems(live.problems);
     return clipSent({
       type: 'snapshot',
       seq: live.seq,
@@ -173,10 +175,13 @@ export class BoardState {
       ),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
-      // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
+      // The first bad lines, as `baton status` names them; line 0: the log as a whole, in the
+      // `log/unusable` words `baton status` prints.
       problems: this.#readError
-        ? [...live.problems, { line: 0, message: this.#readError, text: '' }]
-        : [...live.problems],
+        ? [...live.problems.problems, { line: 0, message: this.#readError, text: '' }]
+        : [...live.problems.problems],
+      problem_count: live.problems.problem_count,
+      ...(unlisted === undefined ? {} : { problems_unlisted: unlisted }),
     } satisfies Snapshot);
   }
 

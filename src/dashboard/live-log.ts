@@ -1,6 +1,7 @@
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
+import { emptyTally, type ProblemTally, tallyProblem } from '../log/problem-tally.js';
 import type { LogProblem } from '../log/read.js';
 import { LogTailer } from '../log/tail.js';
 import type { RunSegment } from '../metrics/run-segmenter.js';
@@ -85,7 +86,7 @@ export class LiveLog {
   #seq = 0;
   #recent: SequencedEvent[] = [];
   #byFeature = new Map<string, SequencedEvent[]>();
-  #problems: LogProblem[] = [];
+  #problems: ProblemTally = emptyTally();
   #run: KeptRun | undefined;
   readonly #keepRecent: number;
   readonly #keepPerFeature: number;
@@ -116,8 +117,11 @@ export class LiveLog {
     return this.#tailer.offset;
   }
 
-  /** The latest bad lines of the log (at most 20), with their line numbers. */
-  get problems(): readonly LogProblem[] {
+  /**
+   * The log's bad lines as `baton status` keeps them (`tallyProblem`): the first ones, with their line
+   * numbers, and how many there are in all.
+   */
+  get problems(): Readonly<ProblemTally> {
     return this.#problems;
   }
 
@@ -179,7 +183,7 @@ export class LiveLog {
       problem: (p) => problems.push(p),
     });
     this.#run?.recover(this.#tailer.offset);
-    if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
+    for (const p of problems) tallyProblem(this.#problems, p);
     return {
       events,
       changed: [...changed],
@@ -255,7 +259,7 @@ export class LiveLog {
     // Sequence numbers keep growing across a restart, so clients never mistake new events for old ones.
     this.#recent = [];
     this.#byFeature.clear();
-    this.#problems = [];
+    this.#problems = emptyTally();
     this.#run?.restart();
   }
 }

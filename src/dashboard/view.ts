@@ -178,7 +178,12 @@ export interface Snapshot {
   features: FeatureView[];
   events: SentEvent[];
   metrics: HeadlineMetrics;
+  /** The log's first bad lines, as `baton status` names them (and line 0, a log that cannot be read at all). */
   problems: LogProblem[];
+  /** How many bad lines the log has in all, listed or not. */
+  problem_count: number;
+  /** Those not listed, in `baton status`'s words ("4990 more bad lines skipped …"); absent when every one is. */
+  problems_unlisted?: string;
 }
 
 /** A later message: the current state of what changed since the client's last message. */
