@@ -21,6 +21,8 @@ const model = {
   metrics: null,
   diagnostics: [],
   problems: [],
+  /** The bad lines not listed, in `baton status`'s words (absent when every one is). */
+  problemsUnlisted: undefined,
   logPath: '',
   /** Sequence number of the last event the page has: an event at or before it is never shown twice. */
   seq: 0,
@@ -51,6 +53,7 @@ function applySnapshot(s) {
   model.metrics = s.metrics;
   model.diagnostics = s.diagnostics;
   model.problems = s.problems;
+  model.problemsUnlisted = s.problems_unlisted;
   model.logPath = s.log_path;
   model.clockOffset = Date.parse(s.server_time) - Date.now();
   board.reset(model);
@@ -99,18 +102,12 @@ function drawCharts(now) {
   }, wait);
 }
 
-/** The resumed run the report takes as one, when the log's last run is part of it (`run_chain`). */
-function runChainOf(run, m) {
-  const chain = m?.run_chain;
-  if (!chain || !run.run_id) return undefined;
-  return chain.run_id === run.run_id || chain.resumed_by.includes(run.run_id) ? chain : undefined;
-}
-
 function renderHeader() {
   const run = model.run;
   const m = model.metrics;
-  // A resumed run is one run, as the report and the Speedup tile take it: its first id and start.
-  const chain = runChainOf(run, m);
+  // A resumed run is one run, as the report and the Speedup tile take it: its first id and start (the
+  // server sends `run_chain` only when the log's last run is one of its parts).
+  const chain = m?.run_chain;
   if (run.run_id) {
     const state = run.run_outcome ? run.run_outcome : 'running';
     const id = chain ? `${chain.run_id} (resumed as ${chain.resumed_by.join(', ')})` : run.run_id;
@@ -122,22 +119,10 @@ function renderHeader() {
     $('run-info').textContent = shown(`no run in ${model.logPath} yet`);
   }
   if (!m) return;
-  // A resumed run's wall-clock is its parts' (the report's, from the server): once it ended, theirs; while
-  // its last part runs, the ended parts' and that part's so far (unknown when one never recorded its end).
-  // A run whose end was inferred (its orchestrator died) ended at an unknown time: `—`, as `status` says.
-  const soFar = chain && !run.run_ended_at ? chain.so_far : undefined;
+  // The run's wall-clock as the server tells it (`withRunTime`): fixed, or ticking from `since`; `—` when unknown.
+  const e = m.elapsed;
   const elapsed =
-    chain && run.run_ended_at && chain.wall_ms !== null
-      ? chain.wall_ms
-      : soFar
-        ? soFar.ended_ms === null
-          ? undefined
-          : soFar.ended_ms + model.now() - Date.parse(soFar.since)
-        : run.run_end_inferred
-          ? undefined
-          : run.run_started_at
-            ? (run.run_ended_at ? Date.parse(run.run_ended_at) : model.now()) - Date.parse(run.run_started_at)
-            : undefined;
+    e === undefined ? undefined : e.since === undefined ? e.ms : e.ms + model.now() - Date.parse(e.since);
   const items = [
     ['Complete', `${m.by_column.complete}/${m.features}`, 'features complete of all features'],
     ['Running', String(m.by_column.running), 'features whose agent is working or whose checks run'],
@@ -203,6 +188,8 @@ function renderBanner() {
     ...model.problems.map((p) =>
       p.line === 0 ? p.message : `${model.logPath}:${p.line}: ${p.message} — skipped`,
     ),
+    // The first bad lines are listed, as `baton status` lists them; how many more, in its words.
+    ...(model.problemsUnlisted ? [`${model.logPath}: ${model.problemsUnlisted}`] : []),
   ];
   const banner = $('banner');
   banner.hidden = lines.length === 0;

@@ -1,4 +1,4 @@
-import { PROBLEMS_KEPT, type ProblemTally } from '../log/problem-tally.js';
+import { PROBLEMS_KEPT, type ProblemTally, unnamedProblems } from '../log/problem-tally.js';
 import { escapeControl } from '../text/escape.js';
 
 /**
@@ -10,10 +10,6 @@ export function skippedLogLines(logPath: string, tally: ProblemTally): string[] 
   const named = tally.problems
     .slice(0, PROBLEMS_KEPT)
     .map((pr) => `${logPath}:${pr.line}: skipped: ${escapeControl(pr.message)}: ${escapeControl(pr.text)}`);
-  const rest = tally.problem_count - named.length;
-  if (rest <= 0) return named;
-  return [
-    ...named,
-    `${logPath}: ${rest} more bad line${rest === 1 ? '' : 's'} skipped (\`baton doctor\` counts them all)`,
-  ];
+  const more = unnamedProblems(tally);
+  return more === undefined ? named : [...named, `${logPath}: ${more}`];
 }

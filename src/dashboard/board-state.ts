@@ -13,13 +13,14 @@ import {
   runLiveness,
 } from '../guard/liveness.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
+import { unnamedProblems } from '../log/problem-tally.js';
 import { type AgentTimeFields, attemptAgentTime } from '../metrics/intervals.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
 import { errorMessage } from '../text/error-message.js';
 import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta } from './live-log.js';
-import { movesReport } from './moves-report.js';
+import { deltaMovesReport } from './moves-report.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
@@ -35,6 +36,7 @@ import {
   type Snapshot,
   type Update,
   withReport,
+  withRunTime,
   withWords,
 } from './view.js';
 
@@ -158,6 +160,7 @@ export class BoardState {
   /** The whole board, as sent first on every stream and by `/api/state`; text from the log clipped (`clipSent`). */
   snapshot(): Snapshot {
     const live = this.#live;
+    const unlisted = unnamedProblems(live.problems);
     return clipSent({
       type: 'snapshot',
       seq: live.seq,
@@ -172,10 +175,13 @@ export class BoardState {
       ),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
-      // Line 0: the log as a whole, in the `log/unusable` words `baton status` prints.
+      // The first bad lines, as `baton status` names them; line 0: the log as a whole, in the
+      // `log/unusable` words `baton status` prints.
       problems: this.#readError
-        ? [...live.problems, { line: 0, message: this.#readError, text: '' }]
-        : [...live.problems],
+        ? [...live.problems.problems, { line: 0, message: this.#readError, text: '' }]
+        : [...live.problems.problems],
+      problem_count: live.problems.problem_count,
+      ...(unlisted === undefined ? {} : { problems_unlisted: unlisted }),
     } satisfies Snapshot);
   }
 
@@ -276,8 +282,10 @@ export class BoardState {
 
   #currentMetrics(): HeadlineMetrics {
     if (!this.#metrics || this.#metricsSeq !== this.#live.seq) {
-      const counts = countHeadline(this.#live.state, this.#project.plan);
-      this.#metrics = this.#report ? withReport(counts, this.#report.value, this.#report.seq) : counts;
+      const state = this.#live.state;
+      const counts = countHeadline(state, this.#project.plan);
+      const metrics = this.#report ? withReport(counts, this.#report.value, this.#report.seq) : counts;
+      this.#metrics = withRunTime(metrics, state);
       this.#metricsSeq = this.#live.seq;
     }
     return this.#metrics;
@@ -374,7 +382,7 @@ export class BoardState {
       return delta.more === true;
     }
     this.#broadcast(delta, problemsChanged);
-    if (delta.reset || delta.events.some((e) => movesReport(e.event))) this.#scheduleReport();
+    if (deltaMovesReport(delta)) this.#scheduleReport();
     // A new run may come with new or changed contracts.
     if (delta.events.some((e) => e.event.type === 'run.started')) void this.#reloadProject().catch(() => {});
     return delta.more === true;

@@ -1,6 +1,7 @@
-import { featureOfUnit } from '../contracts/feature-id.js';
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
 import { applyEvent, type BatonState, initialState } from '../log/fold.js';
+import { emptyTally, type ProblemTally, tallyProblem } from '../log/problem-tally.js';
 import type { LogProblem } from '../log/read.js';
 import { LogTailer } from '../log/tail.js';
 import type { RunSegment } from '../metrics/run-segmenter.js';
@@ -21,6 +22,11 @@ export interface LogDelta {
   changed: string[];
   /** Whether run-level fields (run, phases, integration) may have changed. */
   runChanged: boolean;
+  /**
+   * Whether the fold changed the status of a feature (or attempt) an event names: whatever the line's
+   * type, the board and the report's headline (which features completed) move with it.
+   */
+  statusChanged: boolean;
   /** The log was truncated or replaced: the state was folded again from its start. */
   reset: boolean;
   problems: LogProblem[];
@@ -80,7 +86,7 @@ export class LiveLog {
   #seq = 0;
   #recent: SequencedEvent[] = [];
   #byFeature = new Map<string, SequencedEvent[]>();
-  #problems: LogProblem[] = [];
+  #problems: ProblemTally = emptyTally();
   #run: KeptRun | undefined;
   readonly #keepRecent: number;
   readonly #keepPerFeature: number;
@@ -111,8 +117,11 @@ export class LiveLog {
     return this.#tailer.offset;
   }
 
-  /** The latest bad lines of the log (at most 20), with their line numbers. */
-  get problems(): readonly LogProblem[] {
+  /**
+   * The log's bad lines as `baton status` keeps them (`tallyProblem`): the first ones, with their line
+   * numbers, and how many there are in all.
+   */
+  get problems(): Readonly<ProblemTally> {
     return this.#problems;
   }
 
@@ -151,6 +160,7 @@ export class LiveLog {
     const events: SequencedEvent[] = [];
     const problems: LogProblem[] = [];
     let runChanged = false;
+    let statusChanged = false;
     const { reset } = this.#tailer.read({
       // A shorter or different file means the log was truncated or replaced: fold it again from its start.
       reset: () => {
@@ -160,7 +170,10 @@ export class LiveLog {
         changed.clear();
       },
       event: (event) => {
+        // Looked up only until one status changed: a long read asks a few events, not every one.
+        const before = statusChanged ? undefined : namedStatus(this.#state, event);
         applyEvent(this.#state, event);
+        if (!statusChanged && namedStatus(this.#state, event) !== before) statusChanged = true;
         const sequenced = { seq: ++this.#seq, event };
         events.push(sequenced);
         this.#run?.push(event);
@@ -170,8 +183,15 @@ export class LiveLog {
       problem: (p) => problems.push(p),
     });
     this.#run?.recover(this.#tailer.offset);
-    if (problems.length > 0) this.#problems = [...this.#problems, ...problems].slice(-20);
-    return { events, changed: [...changed], runChanged: runChanged || reset, reset, problems };
+    for (const p of problems) tallyProblem(this.#problems, p);
+    return {
+      events,
+      changed: [...changed],
+      runChanged: runChanged || reset,
+      statusChanged: statusChanged || reset,
+      reset,
+      problems,
+    };
   }
 
   /** Folds events inferred at read time (a dead run's interruption), never written to the log. */
@@ -185,7 +205,14 @@ export class LiveLog {
       this.#remember(sequenced, changed);
     }
     this.#run?.pushInferred(inferred);
-    return { events, changed: [...changed], runChanged: true, reset: false, problems: [] };
+    return {
+      events,
+      changed: [...changed],
+      runChanged: true,
+      statusChanged: true,
+      reset: false,
+      problems: [],
+    };
   }
 
   /**
@@ -232,9 +259,18 @@ export class LiveLog {
     // Sequence numbers keep growing across a restart, so clients never mistake new events for old ones.
     this.#recent = [];
     this.#byFeature.clear();
-    this.#problems = [];
+    this.#problems = emptyTally();
     this.#run?.restart();
   }
+}
+
+/** The folded status of the feature (or attempt unit, `<feature_id>.a<n>`) an event names, if it has one. */
+function namedStatus(state: BatonState, e: LogEvent): string | undefined {
+  const id = 'feature_id' in e ? e.feature_id : undefined;
+  if (typeof id !== 'string') return undefined;
+  // As the fold files them: an attempt's own events apart from the features (`applyEvent`).
+  const record = id.includes('.') && parseAttemptUnitId(id) ? state.attempt_units : state.features;
+  return record !== undefined && Object.hasOwn(record, id) ? record[id]?.status : undefined;
 }
 
 /** The features (or attempt units) an event names: its own, those a run starts, a collision's pair. */

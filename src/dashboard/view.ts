@@ -160,6 +160,11 @@ export interface HeadlineMetrics {
   };
   /** What the timeline draws, once the report is computed (`TimelineView`). */
   timeline?: TimelineView;
+  /**
+   * The Elapsed tile, the run's wall-clock as the report counts it (`withRunTime`): `ms`, plus the time
+   * since `since` while the run goes on; absent when it cannot be told honestly (the page shows `—`).
+   */
+  elapsed?: { ms: number; since?: string };
 }
 
 /**
@@ -189,7 +194,12 @@ export interface Snapshot {
   features: FeatureView[];
   events: SentEvent[];
   metrics: HeadlineMetrics;
+  /** The log's first bad lines, as `baton status` names them (and line 0, a log that cannot be read at all). */
   problems: LogProblem[];
+  /** How many bad lines the log has in all, listed or not. */
+  problem_count: number;
+  /** Those not listed, in `baton status`'s words ("4990 more bad lines skipped …"); absent when every one is. */
+  problems_unlisted?: string;
 }
 
 /** A later message: the current state of what changed since the client's last message. */
@@ -346,6 +356,40 @@ function runChain(report: Report): Pick<HeadlineMetrics, 'run_chain'> {
       ...(run.wall_so_far ? { so_far: { ...run.wall_so_far } } : {}),
     },
   };
+}
+
+/**
+ * The headline's run facts checked against the fold's run (pure): the report's `run_chain` only when the
+ * fold's run is one of its parts (a report computed before a new run started describes the run before),
+ * and the Elapsed tile. A run in one part: its start to its end, or to now while it runs. A resumed run:
+ * its parts' wall-clock, the report's (`wall_ms`; while its last part runs, the ended parts' and that part's
+ * time so far). Unknown — never the last part's own span — when a part's end was never recorded (the
+ * report says unknown too), or the run's end was inferred (its orchestrator died at an unknown time).
+ */
+export function withRunTime(metrics: HeadlineMetrics, state: BatonState): HeadlineMetrics {
+  const { run_chain: reported, elapsed: _stale, ...rest } = metrics;
+  const runId = state.run_id;
+  const chain =
+    reported && runId !== undefined && (reported.run_id === runId || reported.resumed_by.includes(runId))
+      ? reported
+      : undefined;
+  const elapsed = runElapsed(state, chain);
+  return { ...rest, ...(chain ? { run_chain: chain } : {}), ...(elapsed ? { elapsed } : {}) };
+}
+
+function runElapsed(
+  state: BatonState,
+  chain: HeadlineMetrics['run_chain'],
+): HeadlineMetrics['elapsed'] | undefined {
+  if (chain && state.run_ended_at !== undefined)
+    return chain.wall_ms === null ? undefined : { ms: chain.wall_ms };
+  if (chain?.so_far) {
+    const { ended_ms, since } = chain.so_far;
+    return ended_ms === null ? undefined : { ms: ended_ms, since };
+  }
+  if (state.run_end_inferred || state.run_started_at === undefined) return undefined;
+  if (state.run_ended_at === undefined) return { ms: 0, since: state.run_started_at };
+  return { ms: Date.parse(state.run_ended_at) - Date.parse(state.run_started_at) };
 }
 
 /** Diagnostics as the lines shown in the page's banner. */

@@ -32,3 +32,13 @@ export function takeTally(tally: ProblemTally): ProblemTally {
   tally.problem_count = 0;
   return taken;
 }
+
+/**
+ * The problem lines a tally counted but does not name, in the words every output gives them ("4990 more
+ * bad lines skipped …"), or undefined when it names them all.
+ */
+export function unnamedProblems(tally: ProblemTally): string | undefined {
+  const rest = tally.problem_count - Math.min(tally.problems.length, PROBLEMS_KEPT);
+  if (rest <= 0) return undefined;
+  return `${rest} more bad line${rest === 1 ? '' : 's'} skipped (\`baton doctor\` counts them all)`;
+}

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../rig/browser.js';
-import { setup } from './server-rig.js';
+import { bearer, send, setup } from './server-rig.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -120,6 +120,32 @@ describe('the header of a resumed run in progress', () => {
     await expect
       .poll(async () => (await page.locator('body').textContent()) ?? '', { timeout: 20_000 })
       .toMatch(/Elapsed\s*10m [0-5]\ds/);
+    await page.close();
+  });
+});
+
+describe('the header of a resumed run whose first part never recorded its end', () => {
+  it("shows Elapsed `—`, as the report says its wall-clock is unknown, not the resume's own span", async () => {
+    // r1 was killed outright (no `run.ended`); `run --resume` (r2) finished its features in 3 s.
+    const r2 = at(60);
+    const { dash } = await setup([
+      runStarted('r1', at(0), ['a'], 999_999),
+      featureStarted('r1', 'a', at(0)),
+      runStarted('r2', r2, ['a'], 999_999, true),
+      ...finished('r2', 'a', 2000, 62, 63).map((e) => (e.type === 'feature.started' ? { ...e, ts: r2 } : e)),
+      { v: 1, ts: at(63), type: 'run.ended', run_id: 'r2', outcome: 'complete', duration_ms: 3000 },
+    ]);
+    const page = await open(dash.url);
+    await expect
+      .poll(async () => page.locator('#run-info').textContent(), { timeout: 20_000 })
+      .toContain('run r1 (resumed as r2) · complete');
+    await expect
+      .poll(async () => (await page.locator('body').textContent()) ?? '', { timeout: 20_000 })
+      .toMatch(/Elapsed\s*—/);
+    // What the page was sent says so too: the report's wall-clock is unknown, and so is the tile's.
+    const metrics = JSON.parse((await send(dash.port, '/api/state', { headers: bearer(dash) })).body).metrics;
+    expect(metrics.run_chain).toMatchObject({ run_id: 'r1', wall_ms: null });
+    expect(metrics).not.toHaveProperty('elapsed');
     await page.close();
   });
 });

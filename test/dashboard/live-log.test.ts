@@ -104,7 +104,7 @@ describe('LiveLog', () => {
     const live = new LiveLog(path);
     const delta = live.read();
     expect(delta.events).toHaveLength(1);
-    expect(live.problems.map((p) => p.line)).toEqual([2, 3]);
+    expect(live.problems.problems.map((p) => p.line)).toEqual([2, 3]);
   });
 
   it('starts over when the log is truncated or replaced, with sequence numbers still growing', () => {

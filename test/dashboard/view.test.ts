@@ -8,12 +8,13 @@ import {
   featureView,
   listFeatures,
   withReport,
+  withRunTime,
 } from '../../src/dashboard/view.js';
 import { buildPlan } from '../../src/graph/plan.js';
 import type { Plan } from '../../src/graph/types.js';
 import { stampEvent } from '../../src/log/append.js';
 import { FEATURE_STATUSES, type FeatureStatus, type NewEvent } from '../../src/log/events.js';
-import { foldEvents } from '../../src/log/fold.js';
+import { type BatonState, foldEvents, initialState } from '../../src/log/fold.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { contractText, type TestContract } from '../rig/contracts.js';
 
@@ -424,5 +425,53 @@ describe('a feature whose checks passed only on a worker', () => {
       unverified: false,
       unverified_reason: null,
     });
+  });
+});
+
+describe("the header's Elapsed tile, computed by the server", () => {
+  const counts = countHeadline(initialState(), undefined);
+  const run = (fields: Partial<BatonState>): BatonState => ({ ...initialState(), run_id: 'r2', ...fields });
+  const chain = { run_id: 'r1', resumed_by: ['r2'], started_at: '2026-12-01T09:00:00.000Z' };
+  const started = '2026-12-01T10:00:00.000Z';
+  const ended = '2026-12-01T10:00:03.000Z';
+  const cases: Array<[string, BatonState, Partial<typeof counts>, unknown]> = [
+    ['no run yet', initialState(), {}, undefined],
+    ['a run going on: from its start', run({ run_started_at: started }), {}, { ms: 0, since: started }],
+    ['a run ended: its span', run({ run_started_at: started, run_ended_at: ended }), {}, { ms: 3000 }],
+    [
+      'a run whose end was inferred: unknown',
+      run({ run_started_at: started, run_ended_at: ended, run_end_inferred: true }),
+      {},
+      undefined,
+    ],
+    [
+      "a resumed run ended: its parts' wall-clock",
+      run({ run_started_at: started, run_ended_at: ended }),
+      { run_chain: { ...chain, wall_ms: 9000 } },
+      { ms: 9000 },
+    ],
+    [
+      'a resumed run ended, a part of which never recorded its end: unknown, never the last part alone',
+      run({ run_started_at: started, run_ended_at: ended }),
+      { run_chain: { ...chain, wall_ms: null } },
+      undefined,
+    ],
+    [
+      'a resumed run going on: its ended parts and its last so far',
+      run({ run_started_at: started }),
+      { run_chain: { ...chain, wall_ms: null, so_far: { ended_ms: 5000, since: started } } },
+      { ms: 5000, since: started },
+    ],
+    [
+      "a later run than the report's: the report's chain is not this run's",
+      run({ run_id: 'r3', run_started_at: started, run_ended_at: ended }),
+      { run_chain: { ...chain, wall_ms: null } },
+      { ms: 3000 },
+    ],
+  ];
+  it.each(cases)('%s', (_, state, reported, elapsed) => {
+    const metrics = withRunTime({ ...counts, ...reported }, state);
+    expect(metrics.elapsed).toEqual(elapsed);
+    if (state.run_id === 'r3') expect(metrics).not.toHaveProperty('run_chain');
   });
 });
