@@ -21,25 +21,39 @@ afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-/** The headline numbers the dashboard shows, once its report covers every event it read after `afterSeq`. */
-async function boardNumbers(board: BoardState, afterSeq: number) {
+/** The headline numbers the dashboard shows, from a report that covers every event it has read. */
+function shownNumbers(board: BoardState) {
+  const { seq, metrics: m } = board.snapshot();
+  if (m.report_seq !== seq) return undefined;
+  return {
+    seq,
+    numbers: {
+      speedup: m.speedup ?? null,
+      headline: m.headline_text,
+      merged: m.merged,
+      integration_ratio: m.integration_ratio ?? null,
+      verdict: m.integration_verdict,
+    },
+  };
+}
+
+/**
+ * Waits until the dashboard, having read past `afterSeq`, shows what `baton report --json` says of
+ * the log as it stands (a command appends its lines one by one: the board may first report on part of
+ * them), and returns those numbers; fails when it never does.
+ */
+async function boardNumbers(board: BoardState, afterSeq: number, repo: TempRepo) {
+  const want = await reportNumbers(repo);
   await expect
     .poll(
       () => {
-        const { seq, metrics } = board.snapshot();
-        return seq > afterSeq && metrics.report_seq === seq;
+        const shown = shownNumbers(board);
+        return shown !== undefined && shown.seq > afterSeq ? shown.numbers : undefined;
       },
       { timeout: 10_000 },
     )
-    .toBe(true);
-  const m = board.snapshot().metrics;
-  return {
-    speedup: m.speedup ?? null,
-    headline: m.headline_text,
-    merged: m.merged,
-    integration_ratio: m.integration_ratio ?? null,
-    verdict: m.integration_verdict,
-  };
+    .toEqual(want);
+  return want;
 }
 
 /** The same numbers from `baton report --json`. */
@@ -81,31 +95,27 @@ describe("a running dashboard's headline follows `baton report`", () => {
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(1);
 
     const board = await openBoard(repo, join(repo.root, '.baton', 'log.jsonl'), cleanups);
-    const failed = await boardNumbers(board, 0);
-    expect(failed).toEqual(await reportNumbers(repo));
+    const failed = await boardNumbers(board, 0, repo);
     expect(failed.speedup).toBeNull();
 
     writeFileSync(join(gate, 'b'), '');
     let seq = board.seq;
     const verified = await runBaton(['verify', 'b'], { cwd: repo.root });
     expect(verified.code, verified.stderr).toBe(0);
-    const passed = await boardNumbers(board, seq);
-    expect(passed).toEqual(await reportNumbers(repo));
+    const passed = await boardNumbers(board, seq, repo);
     expect(passed.speedup).not.toBeNull();
 
     seq = board.seq;
     const integrated = await runBaton(['integrate'], { cwd: repo.root });
     expect(integrated.code, integrated.stderr).toBe(0);
-    const merged = await boardNumbers(board, seq);
-    expect(merged).toEqual(await reportNumbers(repo));
+    const merged = await boardNumbers(board, seq, repo);
     expect(merged.merged).toBe(2);
 
     seq = board.seq;
     const cleaned = await runBaton(['clean', '--force', 'integration'], { cwd: repo.root });
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(cleaned.stdout).toContain('is recorded as discarded');
-    const discarded = await boardNumbers(board, seq);
-    expect(discarded).toEqual(await reportNumbers(repo));
+    const discarded = await boardNumbers(board, seq, repo);
     expect(discarded.merged).toBe(0);
     expect(discarded.integration_ratio).toBeNull();
   }, 120_000);
@@ -148,8 +158,7 @@ describe("a running dashboard's headline follows `baton report`", () => {
     ];
     writeFileSync(log, toJsonl(asking));
     const board = await openBoard(repo, log, cleanups);
-    const waiting = await boardNumbers(board, 0);
-    expect(waiting).toEqual(await reportNumbers(repo));
+    const waiting = await boardNumbers(board, 0, repo);
     expect(waiting.headline).toContain('`a` needs-input');
 
     const seq = board.seq;
@@ -159,8 +168,7 @@ describe("a running dashboard's headline follows `baton report`", () => {
         ev(3, { type: 'user.intervention', run_id: 'r1', feature_id: 'a', action: 'send', text: 'go on' }),
       ]),
     );
-    const answered = await boardNumbers(board, seq);
-    expect(answered).toEqual(await reportNumbers(repo));
+    const answered = await boardNumbers(board, seq, repo);
     expect(answered.headline).toContain('`a` running');
   }, 60_000);
 });
