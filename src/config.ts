@@ -17,6 +17,12 @@ import { isInside } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
 import { realNearest } from './real-nearest.js';
 
+/**
+ * Where a user finds the config's keys, in hints: Baton's own documents, named as Baton's (a relative
+ * `schema/…` would be read as a path in the user's project, where there is none).
+ */
+export const CONFIG_KEYS_DOC = 'Baton\'s README, "Configuration", or its schema/config.schema.json';
+
 /** Config file names, in the order they are looked for. */
 export { CONFIG_FILES } from './config-files.js';
 
@@ -245,8 +251,8 @@ function unknownKey(file: string, text: string, path: readonly PropertyKey[], ke
     hint: suggestion
       ? `Rename "${key}" to "${suggestion}".`
       : known.length > 0
-        ? `Known keys here: ${known.join(', ')} (see schema/config.schema.json).`
-        : 'See schema/config.schema.json for the keys allowed here.',
+        ? `Known keys here: ${known.join(', ')} (see ${CONFIG_KEYS_DOC}).`
+        : `See ${CONFIG_KEYS_DOC} for the keys allowed here.`,
   };
 }
 
@@ -313,7 +319,7 @@ function unreadableConfig(file: string, { reason, problem }: TextUnread): Diagno
       reason === 'unreadable'
         ? `Make ${file} readable (check its permissions).`
         : reason === 'too-large'
-          ? `Keep ${file} to Baton's settings (see schema/config.schema.json).`
+          ? `Keep ${file} to Baton's settings (see ${CONFIG_KEYS_DOC}).`
           : `Write ${file} as a regular text file of settings (\`baton init\` writes one), or remove it.`,
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { agentDiagnostics } from './agents/reach.js';
 import type { CacheUse } from './cache-file.js';
 import { plannedCriteria } from './checks/criteria.js';
-import { loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
+import { CONFIG_KEYS_DOC, loadConfig, logPathFor, resolveConfig, stateDirFor } from './config.js';
 import type { Config } from './config-schema.js';
 import { lintContracts, lintSalvaged, unknownDependencies } from './contracts/lint.js';
 import { readContracts } from './contracts/load.js';
@@ -43,7 +43,7 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
   if (!config.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', {
       diagnostics: config.errors,
-      hint: 'Fix the file named above; every field is optional (see schema/config.schema.json).',
+      hint: `Fix the file named above; every field is optional (see ${CONFIG_KEYS_DOC}).`,
     });
   }
   const read = await readContracts(config.value, cacheOptions(root, use));

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { printableArg } from '../agents/shell-words.js';
 import { inspectCleanTargets } from '../clean/inspect.js';
-import { loadConfig } from '../config.js';
+import { CONFIG_KEYS_DOC, loadConfig } from '../config.js';
 import { type Diagnostic, formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, findRepoRoot, resolveCommit } from '../git/git.js';
 import { statusEntries } from '../git/status.js';
@@ -169,13 +169,16 @@ async function checkConfigAndAgents(
   let used: ReturnType<typeof agentsInUse> = new Map();
   let commands: ReturnType<typeof commandAgentsInUse> = new Map();
   if (!config.ok) {
-    const first = config.errors[0];
+    const [first, ...more] = config.errors;
+    const others = more.length > 0 ? ` (and ${more.length} more)` : '';
     checks.push(
       check(
         'config',
         'fail',
-        first ? `${first.location ? `${formatLocation(first.location)}: ` : ''}${first.message}` : 'invalid',
-        'Fix the file named; every field is optional (see schema/config.schema.json).',
+        first
+          ? `${first.location ? `${formatLocation(first.location)}: ` : ''}${first.message}${others}`
+          : 'invalid',
+        `Run \`baton lint\` for every problem; every field is optional (see ${CONFIG_KEYS_DOC}).`,
       ),
     );
     const contracts = await contractsBesideBadConfig(o);

@@ -266,6 +266,21 @@ describe('baton doctor', () => {
     expect((await doctor(repo.root)).checks.get('config')).toMatchObject({ status: 'ok' });
   });
 
+  it('fails an invalid config with its first problem, how many more, and `baton lint` for all of them', async () => {
+    repo = demoProject(['a']);
+    repo.commit('config', { 'baton.config.json': '{ "concurrency": "4", "concurency": 2 }\n' });
+    const { code, checks } = await doctor(repo.root);
+    expect(code).toBe(1);
+    const config = checks.get('config');
+    expect(config?.status).toBe('fail');
+    expect(config?.detail).toMatch(/^baton\.config\.json:1: concurrency: .* \(and 1 more\)$/);
+    expect(config?.hint).toBe(
+      'Run `baton lint` for every problem; every field is optional (see Baton\'s README, "Configuration", or its schema/config.schema.json).',
+    );
+    const lint = await runBaton(['lint'], { cwd: repo.root });
+    expect(lint.stdout + lint.stderr).toContain('2 errors');
+  });
+
   it('names the bad log lines, an interrupted run, stale and finished worktrees and old lock files', async () => {
     repo = demoProject(['a', 'b', 'c']);
     const base = repo.git('rev-parse', 'HEAD');
