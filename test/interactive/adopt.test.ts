@@ -144,7 +144,12 @@ describe('a resumed run that re-attached, in the fold and the live output', () =
     const ended = ev(30, { type: 'run.ended', run_id: RUN, outcome: 'complete', duration_ms: 20_000 });
     const continued = [runStarted(0), runStarted(10, { resume: true }), ended];
     expect(collectRunIntervals(continued)).toEqual([{ start: Date.parse(at(0)), end: Date.parse(at(30)) }]);
-    const fresh = [runStarted(0), { ...runStarted(10, { resume: true }), run_id: 'r2' } as LogEvent, ended];
+    // The fresh resume's own end (a run's end names its run: another run's end does not close it).
+    const fresh = [
+      runStarted(0),
+      { ...runStarted(10, { resume: true }), run_id: 'r2' } as LogEvent,
+      { ...ended, run_id: 'r2' } as LogEvent,
+    ];
     expect(collectRunIntervals(fresh)).toEqual([
       { start: Date.parse(at(0)), end: null },
       { start: Date.parse(at(10)), end: Date.parse(at(30)) },
