@@ -2,6 +2,7 @@ import { fstatSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
 import {
+  countChecks,
   type PlannedCriteria,
   type PlannedCriterion,
   plannedResults,
@@ -10,7 +11,7 @@ import {
   unverifiedReason,
   type WorkerTrust,
 } from '../log/check-reason.js';
-import { countChecks, type FeatureState } from '../log/fold.js';
+import type { FeatureState } from '../log/fold.js';
 import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState, BatonState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';

@@ -1,9 +1,9 @@
 import { type DiskUsage, formatBytes } from '../clean/disk-usage.js';
 import { queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
 import { liveLockHolder } from '../lock/baton-lock.js';
-import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
+import { countChecks, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
-import { type BatonState, countChecks, type FeatureState, initialState } from '../log/fold.js';
+import { type BatonState, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, takeTally } from '../log/problem-tally.js';

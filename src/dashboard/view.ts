@@ -1,10 +1,10 @@
 import { criteriaFor, plannedCriteria } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
 import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
-import { unverifiedReason } from '../log/check-reason.js';
+import { countChecks, unverifiedReason } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
-import { type BatonState, countChecks, type FeatureState } from '../log/fold.js';
+import type { BatonState, FeatureState } from '../log/fold.js';
 import type { LogProblem } from '../log/read.js';
 import { fromBaseLackingCut } from '../metrics/conflicts.js';
 import { type AgentTimeFields, agentTimeFields, agentTimeNote } from '../metrics/intervals.js';

@@ -6,9 +6,10 @@
  * git (`resume-proof.ts`), as are the checks that need the disk (no stray merge) by the caller.
  */
 
+import { countChecks } from '../log/check-reason.js';
 import type { FeatureStatus, IntegrationStarted, LogEvent, MergeSkipped } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
-import { countChecks, foldEvents, type MergeRecord } from '../log/fold.js';
+import { foldEvents, type MergeRecord } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import {
   ANY_BRANCH,

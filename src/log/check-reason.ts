@@ -186,3 +186,34 @@ export function unverifiedComplete(
 ): boolean {
   return unverifiedReason(f, criteria, trust) !== undefined;
 }
+
+/** Checks counted as none ran (`countChecks`'s shape), for a feature the log never names. */
+export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
+
+/**
+ * Counts a feature's checks: passed, failed and unverifiable, and `total`, the m of "checks n/m".
+ * With `planned` (its contract's criteria at `on`, the implicit `owns` one included on a worktree,
+ * when known): each criterion's result as `resultOf` finds it (`plannedResults`), so a criterion added
+ * or changed since the checks ran counts as not passed and a result of one the contract no longer has
+ * counts for nothing, and on a worktree `total` is their number. Without: the results recorded. On the
+ * integration branch `total` counts results, what the last integration said (none before one ran
+ * them). Status, the report and the dashboard all show this.
+ */
+export function countChecks(
+  f: FeatureState,
+  on: 'worktree' | 'integration' = 'worktree',
+  planned?: readonly PlannedCriterion[],
+): {
+  passed: number;
+  failed: number;
+  unverifiable: number;
+  total: number;
+} {
+  const recorded = on === 'worktree' ? f.checks : f.integration_checks;
+  const results = plannedResults(recorded, planned);
+  const passed = results.filter((r) => r.outcome === 'passed').length;
+  const failed = results.filter((r) => r.outcome === 'failed').length;
+  const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
+  const total = on === 'worktree' ? (planned?.length ?? results.length) : results.length;
+  return { passed, failed, unverifiable, total };
+}

@@ -2,13 +2,13 @@
  * The pure fold of the log into Baton's state. Long because `applyEvent` is one table, a case per
  * event type, so a new type cannot be forgotten; what can live apart already does (best-of-N
  * attempts in fold-attempts.ts, integration in fold-integration.ts, a run's start and what it starts
- * over in fold-run-start.ts, snapshots in fold-cache.ts), and
+ * over in fold-run-start.ts, snapshots in fold-cache.ts, counting checks in check-reason.ts), and
  * the next event family to grow should move out the same way rather than lengthen this file.
  */
 
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
 import { unreachable } from '../errors.js';
-import { failedChecksReason, type PlannedCriterion, plannedResults } from './check-reason.js';
+import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
 import { addUsage, declaredMeasurement, declaredUsage } from './fold-fields.js';
@@ -473,35 +473,4 @@ export function foldEvents(events: Iterable<LogEvent>, from: BatonState = initia
   const state = structuredClone(from);
   for (const e of events) applyEvent(state, e);
   return state;
-}
-
-/** Checks counted as none ran (`countChecks`'s shape), for a feature the log never names. */
-export const NO_CHECKS = { passed: 0, failed: 0, unverifiable: 0, total: 0 };
-
-/**
- * Counts a feature's checks: passed, failed and unverifiable, and `total`, the m of "checks n/m".
- * With `planned` (its contract's criteria at `on`, the implicit `owns` one included on a worktree,
- * when known): each criterion's result as `resultOf` finds it (`plannedResults`), so a criterion added
- * or changed since the checks ran counts as not passed and a result of one the contract no longer has
- * counts for nothing, and on a worktree `total` is their number. Without: the results recorded. On the
- * integration branch `total` counts results, what the last integration said (none before one ran
- * them). Status, the report and the dashboard all show this.
- */
-export function countChecks(
-  f: FeatureState,
-  on: 'worktree' | 'integration' = 'worktree',
-  planned?: readonly PlannedCriterion[],
-): {
-  passed: number;
-  failed: number;
-  unverifiable: number;
-  total: number;
-} {
-  const recorded = on === 'worktree' ? f.checks : f.integration_checks;
-  const results = plannedResults(recorded, planned);
-  const passed = results.filter((r) => r.outcome === 'passed').length;
-  const failed = results.filter((r) => r.outcome === 'failed').length;
-  const unverifiable = results.filter((r) => r.outcome === 'unverifiable').length;
-  const total = on === 'worktree' ? (planned?.length ?? results.length) : results.length;
-  return { passed, failed, unverifiable, total };
 }

@@ -4,7 +4,8 @@
  * attempt with the decision; the losers' cost and agent time are counted apart, as best-of-N's extra.
  */
 import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
-import { type BatonState, NO_CHECKS } from '../log/fold.js';
+import { NO_CHECKS } from '../log/check-reason.js';
+import type { BatonState } from '../log/fold.js';
 import { agentTimeMs, type FeatureScan, usageOf } from './features.js';
 import { attemptAgentTime, type TimeFlags } from './intervals.js';
 import type { AttemptReport, BestOfNReport, FeatureReport, Worksheet } from './types.js';

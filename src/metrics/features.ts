@@ -1,9 +1,9 @@
 import { plannedCriteria } from '../checks/criteria.js';
 import { unreachable } from '../errors.js';
 import type { Plan } from '../graph/types.js';
-import { unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
+import { countChecks, NO_CHECKS, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import type { AgentExited, BatonEvent, FeatureStatus, LogEvent, MergeConflict } from '../log/events.js';
-import { type BatonState, countChecks, NO_CHECKS } from '../log/fold.js';
+import type { BatonState } from '../log/fold.js';
 import { timedByAttempts } from '../log/fold-attempts.js';
 import { normaliseStatus, TERMINAL_STATUSES } from '../log/statuses.js';
 import { outsideOwns } from './conflicts.js';

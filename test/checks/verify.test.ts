@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { canConnect } from '../../src/checks/server.js';
 import { criteriaFor, makeWorktreeVerifier, verifyFeature } from '../../src/checks/verify.js';
-import { countChecks, foldEvents } from '../../src/log/fold.js';
+import { countChecks } from '../../src/log/check-reason.js';
+import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
 import { createLogSink } from '../../src/log/sink.js';
 import { portBlockFor } from '../../src/ports.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { unverifiedReason } from '../../src/log/check-reason.js';
+import { countChecks, unverifiedReason } from '../../src/log/check-reason.js';
 import type { LogEvent } from '../../src/log/events.js';
-import { countChecks, foldEvents } from '../../src/log/fold.js';
+import { foldEvents } from '../../src/log/fold.js';
 
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
 const trust = { trustWorkers: false };
