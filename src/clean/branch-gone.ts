@@ -30,9 +30,39 @@ export async function lastReflogCommit(root: string, worktree: string): Promise<
   return (await resolveCommit(root, last)) === last ? last : undefined;
 }
 
-/** Words for a target whose branch is gone: what happened, and the `git branch` that restores it. */
-export function describeBranchGone(branch: string, gone: BranchGone): string {
+/**
+ * Words for a target whose branch is gone: what happened, and the `git branch` that restores it; for a
+ * worktree on a detached HEAD (`detached`), the commits only its reflog still holds.
+ */
+export function describeBranchGone(branch: string, gone: BranchGone, detached = false): string {
+  if (detached && gone.commit !== undefined)
+    return `its branch ${branch} no longer exists (deleted by hand?), and its worktree's reflog holds ${gone.unmerged} commit(s) that neither its detached HEAD nor any merge target has, last at ${gone.commit} (git branch ${branch} ${gone.commit} restores them)`;
   const what = `its branch ${branch} no longer exists (deleted by hand?): its worktree is on an unborn branch, where every file shows as uncommitted`;
   if (gone.commit === undefined) return `${what}, and its reflog names no commit of it`;
   return `${what}; its worktree's reflog last had ${gone.commit} (git branch ${branch} ${gone.commit} restores it)`;
+}
+
+/**
+ * For a worktree on a detached HEAD whose branch was deleted by hand: of the commits its HEAD reflog
+ * names (the branch's tip before the detach among them), the one holding the most commits reachable
+ * from none of `against` (its HEAD, the merge targets), and how many. Removing the worktree removes
+ * that reflog, and with it the last reference to them. Undefined when every one is held elsewhere.
+ */
+export async function reflogWorkBeyond(
+  root: string,
+  worktree: string,
+  against: readonly string[],
+): Promise<BranchGone | undefined> {
+  const dir = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
+  if (dir.exitCode !== 0) return undefined;
+  const named = reflogTail(dir.stdout.trim(), 'HEAD').map((e) => e.new);
+  const shas = [...new Set(named.filter((sha) => isObjectId(sha) && !NO_COMMIT.test(sha)))].slice(-20);
+  let most: BranchGone | undefined;
+  for (const sha of shas) {
+    if ((await resolveCommit(root, sha)) !== sha) continue;
+    const out = await gitRaw(root, ['rev-list', '--count', sha, ...against.map((a) => `^${a}`), '--']);
+    const unmerged = out.exitCode === 0 ? Number(out.stdout) || 0 : 0;
+    if (unmerged > (most?.unmerged ?? 0)) most = { commit: sha, unmerged };
+  }
+  return most;
 }

@@ -174,7 +174,8 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
     const w = target.worktree;
     const cutShort = w?.removalCutShort === true;
     // On an unborn branch every file shows as uncommitted: the branch being gone is what to say.
-    if (target.branchGone) reasons.push(describeBranchGone(target.branch, target.branchGone));
+    if (target.branchGone)
+      reasons.push(describeBranchGone(target.branch, target.branchGone, target.detached !== undefined));
     else if (target.dirty.length > 0 && !cutShort) reasons.push(describeDirty(target.dirty));
     if (subs && subs.stranded.length > 0) reasons.push(describeStranded(subs.stranded));
     if (subs && subs.dirty.length > 0) reasons.push(describeDirtySubmodules(subs.dirty));

@@ -21,7 +21,7 @@ import type { BatonState } from '../log/fold.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 import { resolveBase } from './base.js';
-import { type BranchGone, lastReflogCommit } from './branch-gone.js';
+import { type BranchGone, lastReflogCommit, reflogWorkBeyond } from './branch-gone.js';
 import { hiddenChanges } from './hidden-changes.js';
 import { type CleanOrphan, deadRunGroups } from './left-behind.js';
 import { inspectSubmodules, type SubmoduleFacts, submodulesProtect } from './submodules.js';
@@ -163,9 +163,15 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
     }
     t.mergeTargets = names;
     if (t.tip !== undefined) t.unmerged = await countUnmerged(root, t.tip, commits);
-    if (t.worktree?.exists && t.worktree.detached)
+    if (t.worktree?.exists && t.worktree.detached) {
       await inspectDetached(root, t, t.tip === undefined ? commits : [t.tip, ...commits], inProgress);
-    else if (t.tip === undefined && t.worktree?.exists) {
+      // Its branch deleted by hand: what only the worktree's HEAD reflog still holds goes with it.
+      const lost =
+        t.tip === undefined && t.detached
+          ? await reflogWorkBeyond(root, t.worktree.path, [t.detached.head, ...commits])
+          : undefined;
+      if (lost) t.branchGone = lost;
+    } else if (t.tip === undefined && t.worktree?.exists) {
       // Listed on `baton/<id>` with no such branch: an unborn branch, its commit only in its reflog.
       const commit = await lastReflogCommit(root, t.worktree.path);
       const unmerged = commit === undefined ? 0 : await countUnmerged(root, commit, commits);

@@ -100,7 +100,9 @@ export function checkStaleRecords(
   exists: (path: string) => boolean,
   targets: readonly CleanTarget[] = [],
 ): DoctorCheck {
-  const unborn = targets.filter((t) => t.branchGone !== undefined && t.worktree !== undefined);
+  const unborn = targets.filter(
+    (t) => t.branchGone !== undefined && t.worktree !== undefined && t.detached === undefined,
+  );
   // A feature's own worktree on a detached HEAD: what it committed there is on it alone.
   const detached = targets.filter((t) => t.detached !== undefined && t.detached.unmerged > 0);
   const linked = worktrees.slice(1);

@@ -55,6 +55,27 @@ describe('baton clean: a feature worktree on a detached HEAD holding commits no 
     expect(existsSync(t.wt)).toBe(true);
   });
 
+  it('its branch deleted by hand and its HEAD detached below the work: refused while the reflog alone holds it; --force keeps it', async () => {
+    const r = projectRepo(['a']);
+    repo = r;
+    const wt = addFeatureWorktree(r, 'a');
+    commitIn(r, wt, 'first', { 'src/a/one.txt': '1\n' });
+    const work = commitIn(r, wt, 'second', { 'src/a/two.txt': '2\n' });
+    r.git('-C', wt, 'checkout', '-q', '--detach', 'HEAD~2');
+    r.git('branch', '-D', 'baton/a');
+    const refused = await runBaton(['clean'], { cwd: r.root });
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stdout).toContain(
+      `its branch baton/a no longer exists (deleted by hand?), and its worktree's reflog holds 2 commit(s) that neither its detached HEAD nor any merge target has, last at ${work} (git branch baton/a ${work} restores them)`,
+    );
+    expect(existsSync(wt)).toBe(true);
+    const forced = await runBaton(['clean', '--force', 'a'], { cwd: r.root });
+    expect(forced.code, forced.stdout + forced.stderr).toBe(0);
+    expect(existsSync(wt)).toBe(false);
+    // The work is kept: a backup ref holds it.
+    expect(r.git('for-each-ref', '--format=%(objectname)', 'refs/baton/clean-backup/')).toContain(work);
+  });
+
   it('--force removes the worktree and the branch, keeping the HEAD under a backup ref that restores it', async () => {
     const t = detachedWithWork();
     repo = t.repo;
