@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { isUnitId } from '../contracts/feature-id.js';
 import { BRANCH_PREFIX, batonUnitOf, INTEGRATION_ID } from '../git/refs.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
-import { proveLinkedWorktree, symlinkTarget } from '../git/worktree-proof.js';
+import { isOwnDetachedWorktree, symlinkTarget } from '../git/worktree-proof.js';
 import {
   isLeftoverFolder,
   isMarked,
@@ -47,7 +47,7 @@ export interface TargetWorktree {
 /**
  * The branch (`baton/<id>`) of a listed worktree on a detached HEAD that is proven that unit's own:
  * at Baton's place for it (`<worktrees>/<id>`, not a symbolic link), and this repository's linked
- * worktree of that very folder (`proveLinkedWorktree`: its git folder is one of this repository's,
+ * worktree of that very folder (`isOwnDetachedWorktree`: its git folder is one of this repository's,
  * naming the folder back), its HEAD detached. Undefined for any other.
  */
 async function ownDetachedWorktree(
@@ -61,8 +61,7 @@ async function ownDetachedWorktree(
   if (!(isUnitId(id) || id === INTEGRATION_ID) || !isUnitPlace(worktreesDir, id, w.path)) return undefined;
   if (symlinkTarget(w.path) !== undefined) return undefined;
   const branch = `${BRANCH_PREFIX}${id}`;
-  const proof = await proveLinkedWorktree(root, w.path, branch);
-  return !proof.ok && proof.problem === 'other-head' && proof.head === undefined ? branch : undefined;
+  return (await isOwnDetachedWorktree(root, w.path, branch)) ? branch : undefined;
 }
 
 /**

@@ -109,6 +109,16 @@ export async function proveLinkedWorktree(
 }
 
 /**
+ * Whether `path` is this repository's linked worktree of that very folder with its HEAD detached
+ * (`proveLinkedWorktree` finds every part as it should be but HEAD, which names no branch): the one
+ * test by which a unit's own worktree left on a detached HEAD is known, by run and clean alike.
+ */
+export async function isOwnDetachedWorktree(root: string, path: string, branch: string): Promise<boolean> {
+  const proof = await proveLinkedWorktree(root, path, branch);
+  return !proof.ok && proof.problem === 'other-head' && proof.head === undefined;
+}
+
+/**
  * Proves `path` is the worktree of `branch` (short name) of the repository at `root`: not a symlink,
  * and this repository's linked worktree of the branch (`proveLinkedWorktree`). Throws a UserError
  * (`run/worktree-not-ours`) otherwise.

@@ -18,7 +18,11 @@ import {
   type WorktreeInfo,
   worktreeAt,
 } from '../git/worktree-list.js';
-import { proveFeatureWorktree, proveLinkedWorktree, refuseSymlinkedWorktree } from '../git/worktree-proof.js';
+import {
+  isOwnDetachedWorktree,
+  proveFeatureWorktree,
+  refuseSymlinkedWorktree,
+} from '../git/worktree-proof.js';
 import { outsideStateDir } from '../guard/checkout-watch.js';
 import { detachedCommitsWords, keepOnBranchWords, readDetachedHead } from '../guard/detached-head.js';
 import {
@@ -120,9 +124,8 @@ async function leftoverHint(opts: RunOptions, id: string, path: string): Promise
  */
 async function worktreeMismatchError(root: string, p: FeaturePaths, wt: WorktreeInfo): Promise<UserError> {
   const message = `${p.worktree} is a worktree on ${wt.branch ?? 'a detached HEAD'}, not ${p.branch}`;
-  const proof = wt.branch === undefined ? await proveLinkedWorktree(root, p.worktree, p.branch) : undefined;
   const own =
-    proof?.ok === false && proof.problem === 'other-head' && proof.head === undefined
+    wt.branch === undefined && (await isOwnDetachedWorktree(root, p.worktree, p.branch))
       ? await readDetachedHead(p.worktree, p.branch)
       : undefined;
   if (own === undefined) {
