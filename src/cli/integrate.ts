@@ -260,7 +260,8 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
       const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
       ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
     }
-    for (const id of selection.notRun) out(`  not merged: ${id} (${notRunReason(id)})`);
+    for (const id of selection.notRun)
+      out(`  not merged: ${id} (${notRunReason(id, selection.undecided?.[id])})`);
     for (const x of selection.excluded)
       out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
     // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
@@ -285,6 +286,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     ...a.settings,
     features: selection.merge,
     notRun: selection.notRun,
+    ...(selection.undecided ? { undecided: selection.undecided } : {}),
     excluded: selection.excluded,
     include: a.include,
     included: selection.included,

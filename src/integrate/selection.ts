@@ -3,6 +3,7 @@
  * `--include` opts other statuses in. Pure: the caller folds the log and asks git for branches.
  */
 
+import { undecidedReason } from '../attempts/pick.js';
 import { criteriaFor, plannedCriteria } from '../checks/criteria.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -23,6 +24,7 @@ import {
 } from '../log/check-reason.js';
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
+import { resumeRunCommand } from '../runner/resume-command.js';
 import { someOf } from '../text/some-of.js';
 import type { HeldWork } from './carried-work.js';
 import { rerunCommands } from './continue-command.js';
@@ -80,6 +82,11 @@ export interface IntegrationSelection {
   merge: string[];
   /** Selected features without a branch `baton/<id>`. */
   notRun: string[];
+  /**
+   * Of `notRun`, the best-of-N features whose run ended before a winner was chosen, with why
+   * (`undecidedReason`): their attempts ran, and `baton run --resume <id>` decides them.
+   */
+  undecided?: Readonly<Record<string, string>>;
   /** Selected features with a branch that are left out, with their status and why. */
   excluded: IntegrationExclusion[];
   /** Features in `merge` whose status is not `complete`, let in by `include`. */
@@ -201,9 +208,24 @@ export function noLongerTaken(
   });
 }
 
-/** Why a selected feature without a branch is left out, as the merge records it and the prediction lists it. */
-export function notRunReason(id: string): string {
+/**
+ * Why a selected feature without a branch is left out, as the merge records it and the prediction
+ * lists it; `undecided`: why its best-of-N has no winner yet (`undecidedReason`), when that is so.
+ */
+export function notRunReason(id: string, undecided?: string): string {
+  if (undecided !== undefined)
+    return `best-of-N not decided yet: ${undecided}; \`${resumeRunCommand([id])}\` selects its winner`;
   return `not run: no branch ${featureBranch(id)}`;
+}
+
+/** The selected features without a branch whose best-of-N is undecided, with why (pure). */
+function undecidedOf(input: SelectionInput, notRun: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    notRun.flatMap((id) => {
+      const why = undecidedReason(input.stateOf(id));
+      return why === undefined ? [] : [[id, why] as const];
+    }),
+  );
 }
 
 /** Why a feature cannot be taken although it passed: a dependency neither merged here nor in the base (pure). */
@@ -216,7 +238,11 @@ function missingDependency(
   const deps = input.plan.byId.get(id)?.depends_on.features ?? [];
   const missing = deps.find((d) => !order.includes(d) && !input.inBase.has(d));
   if (missing === undefined) return undefined;
-  const why = notRun.includes(missing) ? 'not run: no branch' : 'not selected, and not in the base';
+  const why = !notRun.includes(missing)
+    ? 'not selected, and not in the base'
+    : undecidedReason(input.stateOf(missing)) === undefined
+      ? 'not run: no branch'
+      : 'best-of-N not decided yet';
   return `depends on ${missing}, which is not merged (${why})`;
 }
 
@@ -259,7 +285,8 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
     .map((id) => ({ feature_id: id, status: statusOf(id) }));
   const rank = new Map(order.map((id, i) => [id, i]));
   excluded.sort((a, b) => (rank.get(a.feature_id) ?? 0) - (rank.get(b.feature_id) ?? 0));
-  return { merge, notRun, excluded, included };
+  const undecided = undecidedOf(input, notRun);
+  return { merge, notRun, excluded, included, ...(Object.keys(undecided).length > 0 ? { undecided } : {}) };
 }
 
 /**
@@ -310,12 +337,17 @@ export function nothingToMerge(
   },
 ): UserError {
   const { running } = selection;
+  const undecided = Object.keys(selection.undecided ?? {}).filter((id) => selection.notRun.includes(id));
+  if (selection.excluded.length === 0 && undecided.length > 0) return undecidedRefusal(selection, undecided);
   if (selection.excluded.length === 0) {
     return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
       hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',
     });
   }
-  const left = selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`).join(', ');
+  const left = [
+    ...selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`),
+    ...undecided.map((id) => `${id} (${notRunReason(id, selection.undecided?.[id])})`),
+  ].join(', ');
   const underWay = selection.excluded.filter((x) => running?.unfinished.includes(x.feature_id));
   if (running && underWay.length > 0) {
     return new UserError(
@@ -339,8 +371,27 @@ export function nothingToMerge(
     ...(selection.excluded.some((x) => x.status === 'complete')
       ? ['Each reason above says what it needs.']
       : []),
+    ...(undecided.length > 0
+      ? [`\`${resumeRunCommand(undecided)}\` selects a winner for ${undecided.join(', ')}.`]
+      : []),
   ];
   return new UserError('integrate/nothing-passed', `no selected feature can be merged; not merged: ${left}`, {
     hint: hints.join(' '),
   });
+}
+
+/**
+ * The error when the only selected features with work are best-of-N ones whose run ended before a
+ * winner was chosen: undecided, not unrun, and `baton run --resume` decides them, as `pick`, `verify`,
+ * `clean` and `run` say.
+ */
+function undecidedRefusal(selection: IntegrationSelection, ids: readonly string[]): UserError {
+  const whys = ids.map((id) => `${id} (${selection.undecided?.[id] ?? 'no attempt was selected yet'})`);
+  return new UserError(
+    'integrate/undecided',
+    `best-of-N is not decided yet for ${whys.join(', ')}: no attempt is its work to integrate, and no other selected feature has a branch`,
+    {
+      hint: `Run \`${resumeRunCommand(ids)}\`: it stops what the dead run left running, runs the attempts that did not end and selects the winner; integrate after.`,
+    },
+  );
 }

@@ -38,7 +38,7 @@ export async function recordDiscarded(session: Session, o: StartIntegrationOptio
 /** Records what this integration leaves out: features without a branch and features that did not pass. */
 export function recordLeftOut(session: Session, o: StartIntegrationOptions): void {
   for (const id of o.notRun) {
-    const reason = notRunReason(id);
+    const reason = notRunReason(id, o.undecided?.[id]);
     session.steps.set(id, { feature_id: id, status: 'not-run', reason });
     emit(session, { type: 'merge.skipped', feature_id: id, reason, kind: 'not-run' });
   }

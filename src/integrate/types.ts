@@ -198,6 +198,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   features: readonly string[];
   /** Selected features without a branch: listed as not run. */
   notRun: readonly string[];
+  /** Of `notRun`, the best-of-N features with no winner yet, with why (`IntegrationSelection.undecided`). */
+  undecided?: Readonly<Record<string, string>>;
   /** Selected features left out because their status is not `complete`. */
   excluded?: readonly IntegrationExclusion[];
   /** Statuses `--include` opted in. */

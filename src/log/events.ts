@@ -55,6 +55,8 @@ export const EVENT_SCHEMAS = builtOnUse({
       run_id: z.string(),
       feature_ids: strings,
       concurrency: recordedConcurrency,
+      /** Whether `concurrency` was chosen (`-j`, the config, a resume's carried over) or is the unit count (`chosenConcurrency`). */
+      concurrency_chosen: z.optional(z.boolean()),
       base: z.string(),
       base_commit: z.string(),
       mode: z.enum(['contract-first', 'wait-for-deps']),

@@ -4,7 +4,7 @@
  * "starting over" clears, which `fold-from-end.ts` relies on (`featuresStartedOver`).
  */
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
-import { isConcurrency } from './concurrency.js';
+import { chosenConcurrency, isConcurrency } from './concurrency.js';
 import type { LogEvent, RunStarted } from './events.js';
 import { declaredQueue } from './fold-fields.js';
 import type { BatonState, FeatureState } from './state.js';
@@ -24,6 +24,7 @@ export function applyRunStarted(
   state.run_duration_ms = undefined;
   state.run_feature_ids = [...ev.feature_ids];
   state.concurrency = isConcurrency(ev.concurrency) ? ev.concurrency : undefined;
+  state.concurrency_chosen = chosenConcurrency(ev) === undefined ? undefined : true;
   state.base = ev.base;
   state.base_commit = ev.base_commit;
   state.mode = ev.mode;

@@ -207,6 +207,8 @@ export interface BatonState {
   run_end_inferred?: true | undefined;
   run_feature_ids: string[];
   concurrency?: number | undefined;
+  /** Set when the run's `concurrency` was chosen (`chosenConcurrency`), not its unit count: a resume keeps it. */
+  concurrency_chosen?: true | undefined;
   base?: string | undefined;
   base_commit?: string | undefined;
   mode?: 'contract-first' | 'wait-for-deps' | undefined;

@@ -221,6 +221,7 @@ function startRun(
     run_id: runId,
     feature_ids: followed,
     concurrency: followed.length,
+    concurrency_chosen: false,
     base: run.base,
     base_commit: run.baseCommit,
     mode: 'contract-first',

@@ -29,7 +29,6 @@ import {
 } from '../interactive/adopt.js';
 import { isInteractive } from '../interactive/launch.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
-import { isConcurrency } from '../log/concurrency.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
@@ -278,13 +277,12 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
     ...(pre.checkout ? { checkoutBaseline: pre.checkout } : {}),
   });
   if (opts.dryRun) return dryRun(ctx, stateDir, unitIds);
-  // `-j`, else the concurrency of the run a resume continues, else the config's; unset, every unit
-  // runs at once: a best-of-N feature's attempts are units of their own.
-  const recorded = earlier?.folded.concurrency;
-  // The run a resume continues, as its `run.started` recorded it, when that is a concurrency.
-  const resumed = isConcurrency(recorded) ? recorded : undefined;
-  const concurrency = Math.max(1, opts.concurrency ?? resumed ?? opts.config.concurrency ?? units.length);
-  emitRunStarted(ctx, { concurrency, base: pre.base, found });
+  // `-j`, else the concurrency the run a resume continues chose (not its unit count), else the
+  // config's; unset, every unit runs at once: a best-of-N feature's attempts are units of their own.
+  const resumed = earlier?.folded.concurrency_chosen ? earlier.folded.concurrency : undefined;
+  const chosen = opts.concurrency ?? resumed ?? opts.config.concurrency;
+  const concurrency = Math.max(1, chosen ?? units.length);
+  emitRunStarted(ctx, { concurrency, chosen: chosen !== undefined, base: pre.base, found });
   endDroppedAttempts(ctx.sink, earlier?.folded, opts, unitIds);
   const stopAll = () => {
     for (const child of ctx.running) void child.stop('interrupt');
@@ -309,7 +307,10 @@ export async function runFeatures(options: RunOptions): Promise<RunSummary> {
 }
 
 /** `run.started` (with what a resume stopped, left alone or re-attached to) and the implementation phase. */
-function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string; found: Previous }): void {
+function emitRunStarted(
+  ctx: RunContext,
+  o: { concurrency: number; chosen: boolean; base: string; found: Previous },
+): void {
   const { opts, sink, runId } = ctx;
   const { orphans, refused, adoption } = o.found;
   // The lock names the run first: a `run.started` no lock names is not a live run (`runLiveness`).
@@ -319,6 +320,7 @@ function emitRunStarted(ctx: RunContext, o: { concurrency: number; base: string;
     run_id: runId,
     feature_ids: [...opts.featureIds],
     concurrency: o.concurrency,
+    concurrency_chosen: o.chosen,
     base: o.base,
     base_commit: ctx.baseCommit,
     mode: opts.waitForDeps ? 'wait-for-deps' : 'contract-first',

@@ -74,6 +74,13 @@ describe('an interrupted best-of-N run, resumed without repeating --attempts', (
     expect(every.stderr).toMatch(/^skipped fa: fa has no winner yet: .*\[verify\/undecided\]/);
     expect(events()).toHaveLength(logged);
 
+    // Its attempts ran: integrate calls it undecided, as pick and verify do, and names the resume.
+    const integrate = await runBaton(['integrate'], { cwd: repo.root, env });
+    expect(integrate.code).toBe(1);
+    expect(integrate.stderr).toMatch(
+      /^baton: best-of-N is not decided yet for fa \(attempt 2 .*\): .*\[integrate\/undecided\]\nhint: Run `baton run --resume fa`/,
+    );
+
     const plain = await runBaton(['run', 'fa'], { cwd: repo.root, env });
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/\[run\/undecided-attempts\]/);

@@ -4,11 +4,13 @@ import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
 import {
   nothingToMerge,
   notPassedReason,
+  notRunReason,
   parseInclude,
   selectForIntegration,
 } from '../../src/integrate/selection.js';
 import type { FeatureStatus } from '../../src/log/events.js';
 import { type FeatureState, pendingFeature } from '../../src/log/fold.js';
+import type { AttemptState } from '../../src/log/state.js';
 import { contract, planOf } from './fixture.js';
 
 /** a ← b ← c (c depends on b, b on a), d alone, e depends on d. */
@@ -274,6 +276,56 @@ describe('intoRefusal', () => {
   ];
   it.each(rows)('%s', (_name, over, reason) => {
     expect(intoRefusal({ ...base, ...over })?.reason).toBe(reason);
+  });
+});
+
+describe('a best-of-N feature whose run ended before a winner was chosen', () => {
+  const attempt = (n: number, status: AttemptState['status']): AttemptState =>
+    ({ attempt: n, status, files: [], measured: {} }) as unknown as AttemptState;
+  // d ran two attempts (the first passed, the second was cut off) and has no baton/d yet.
+  const undecidedD = feature('d', 'interrupted', {
+    attempts: { '1': attempt(1, 'complete'), '2': attempt(2, 'interrupted') },
+  });
+  const select = (selected: string[]) =>
+    selectForIntegration({
+      plan,
+      selected,
+      hasBranch: (id) => id !== 'd',
+      stateOf: (id) => (id === 'd' ? undecidedD : feature(id, 'complete')),
+      include: [],
+      tipOf: () => undefined,
+      inBase: new Set(),
+      trust: { trustWorkers: false },
+    });
+
+  it('is listed as undecided, with the resume that decides it, not as "not run"', () => {
+    const s = select(['a', 'd']);
+    expect(s.merge).toEqual(['a']);
+    expect(s.notRun).toEqual(['d']);
+    expect(s.undecided).toEqual({ d: 'attempt 2 was interrupted' });
+    expect(notRunReason('d', s.undecided?.d)).toBe(
+      'best-of-N not decided yet: attempt 2 was interrupted; `baton run --resume d` selects its winner',
+    );
+    expect(notRunReason('f')).toBe('not run: no branch baton/f');
+  });
+
+  it('alone, refuses integrate as undecided (as pick and verify do), not as never run', () => {
+    const err = nothingToMerge(select(['d']));
+    expect(err.code).toBe('integrate/undecided');
+    expect(err.message).toBe(
+      'best-of-N is not decided yet for d (attempt 2 was interrupted): no attempt is its work to integrate, and no other selected feature has a branch',
+    );
+    expect(err.hint).toMatch(/^Run `baton run --resume d`: .*selects the winner; integrate after\.$/);
+  });
+
+  it('names what depends on it as waiting for that decision', () => {
+    expect(select(['d', 'e']).excluded).toEqual([
+      {
+        feature_id: 'e',
+        status: 'complete',
+        reason: 'depends on d, which is not merged (best-of-N not decided yet)',
+      },
+    ]);
   });
 });
 

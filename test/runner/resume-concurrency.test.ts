@@ -1,7 +1,9 @@
 // @module-tag slow
 /**
  * A resume without `-j` keeps the concurrency of the run it continues (as its `run.started` recorded
- * it, once proven a whole number ≥ 1: the log is a file anyone can append to); `-j` given wins.
+ * it, once proven a whole number ≥ 1: the log is a file anyone can append to); `-j` given wins. A
+ * run whose `-j` was unset recorded only its unit count, which is no limit: its resume starts all of its
+ * own units at once.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ afterEach(() => {
 const logOf = (repo: TempRepo) => join(repo.root, '.baton', 'log.jsonl');
 const lastStart = (repo: TempRepo) =>
   (readLog(logOf(repo)).events as BatonEvent[]).findLast((e) => e.type === 'run.started') as
-    | { concurrency: number; resume?: boolean }
+    | { concurrency: number; concurrency_chosen?: boolean; resume?: boolean }
     | undefined;
 
 describe('run --resume and -j', () => {
@@ -56,5 +58,23 @@ describe('run --resume and -j', () => {
       const r = await runBaton(['run', '--resume'], { cwd: repo.root });
       expect(r.stdout, forged).toContain(', 3 at a time');
     }
+  });
+
+  it('does not take a run’s unit count for a -j: a run of b alone, -j unset, then a resume of two features runs both at once', async () => {
+    const repo = makeRepo(
+      contractFiles(
+        ['a', 'b', 'c'].map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+        })),
+      ),
+    );
+    repos.push(repo);
+    const first = await runBaton(['run', 'b'], { cwd: repo.root });
+    expect(first.stdout).toContain('1 feature, 1 at a time');
+    const resumed = await runBaton(['run', '--resume', 'a', 'c'], { cwd: repo.root });
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('2 features, 2 at a time');
+    expect(lastStart(repo)).toMatchObject({ resume: true, concurrency: 2, concurrency_chosen: false });
   });
 });
