@@ -226,14 +226,14 @@ function measuredText(m: AttemptReport['measured']): string {
 export function attemptRow(a: AttemptReport, b: BestOfNReport): string[] {
   return [
     String(a.attempt),
-    a.agent ?? UNKNOWN,
+    a.agent ?? (a.started ? UNKNOWN : '—'),
     a.reason && a.status !== 'complete' ? `${a.status}: ${a.reason}` : a.status,
     checksText(a.checks),
     measuredText(a.measured),
     a.lines_changed === null ? UNKNOWN : String(a.lines_changed),
     a.outside_owns === null ? UNKNOWN : String(a.outside_owns),
     a.cost_usd === null ? '—' : formatUsd(a.cost_usd),
-    formatMinutes(a.duration_min),
+    a.started ? formatMinutes(a.duration_min) : 'not started',
     a.winner ? (b.picked ? '★ (picked)' : '★') : '',
   ];
 }
