@@ -5,6 +5,7 @@ import { freshCommand, loggedFlags, TEST_FROM_LOG } from '../integrate/continue-
 import type { CheckFailed, CheckPassed, CheckUnverifiable, LogEvent } from '../log/events.js';
 import type { AttemptState, BatonState, FeatureState } from '../log/state.js';
 import { resumeRunCommand } from '../runner/resume-command.js';
+import { attemptEndedWords } from './ended-words.js';
 import { unprovenClaim } from './proof.js';
 
 /** The commit to put on the feature's branch, and the attempt it held before; or why not. */
@@ -82,7 +83,7 @@ export function planPick(state: BatonState, featureId: string, attempt: number, 
     return {
       ok: false,
       code: 'pick/no-commit',
-      message: `attempt ${attempt} of ${featureId} left no commit (${endedWords(chosen)}): ${chosen.commit ? `it recorded ${chosen.commit.slice(0, 8)}, the commit it was cut from` : 'the log records none'}, so there is no work to pick`,
+      message: `attempt ${attempt} of ${featureId} left no commit (${attemptEndedWords(chosen)}): ${chosen.commit ? `it recorded ${chosen.commit.slice(0, 8)}, the commit it was cut from` : 'the log records none'}, so there is no work to pick`,
       hint:
         others.length > 0
           ? `Pick an attempt that left work: ${others.join(', ')}.`
@@ -111,12 +112,6 @@ export function unprovenRefusal(
     message: `attempt ${attempt} of ${featureId} was not picked: ${why}; a line of the log is no proof (any process can append one), so nothing was changed`,
     hint: `Pick an attempt whose own checks ran on its recorded commit (\`baton status\` lists the attempts, with their checks).`,
   };
-}
-
-/** How an attempt ended, in words: its reason, which often begins with its status already. */
-function endedWords(a: Pick<AttemptState, 'status' | 'reason'>): string {
-  if (!a.reason) return a.status;
-  return a.reason.startsWith(a.status) ? a.reason : `${a.status}: ${a.reason}`;
 }
 
 /**

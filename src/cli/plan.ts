@@ -86,9 +86,12 @@ export function renderPlanText(plan: Plan, p: Palette): string {
   );
   const path = plan.critical_path;
   const pathText = path.feature_ids.join(' → ');
-  out.push(
-    `${p.bold('critical path')}   ${pathText}${path.minutes > 0 ? ` (${path.minutes} min)` : ' (no estimates: longest chain)'}  ${p.dim('* in the table')}`,
-  );
+  const missing = plan.unestimated.length < n ? plan.unestimated.join(', ') : '';
+  // Some estimates missing: the longest chain by the others is a lower bound, not the critical path.
+  const pathLine = missing
+    ? `unknown (no estimate_minutes in ${missing}): at least ${path.minutes} min, ${pathText} by the estimates given`
+    : `${pathText}${path.minutes > 0 ? ` (${path.minutes} min)` : ' (no estimates: longest chain)'}`;
+  out.push(`${p.bold('critical path')}   ${pathLine}  ${p.dim('* in the table')}`);
   const ip = plan.integration_points;
   // "Hotspot" is the coupling analysis's word (a file no feature owns); an overlap is a pair of features.
   const overlaps = ip.overlaps.length;
@@ -101,7 +104,7 @@ export function renderPlanText(plan: Plan, p: Palette): string {
   const a = plan.amdahl;
   out.push(
     a.max_speedup === undefined
-      ? `${p.bold('Amdahl bound')}    unknown: add estimate_minutes to the contracts`
+      ? `${p.bold('Amdahl bound')}    unknown: add estimate_minutes to ${missing ? `the contracts of ${missing}` : 'the contracts'}`
       : `${p.bold('Amdahl bound')}    ${a.sequential_minutes} min of work, ${a.parallel_minutes} min on the critical path: ` +
           `at most ${a.max_speedup.toFixed(1)}× faster than one agent working alone`,
   );

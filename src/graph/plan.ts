@@ -45,6 +45,8 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
 
   const n = features.length;
   const sequential = features.reduce((sum, c) => sum + (c.estimate_minutes ?? 0), 0);
+  // A missing estimate is unknown, not 0: with one, neither the critical path nor the bound is known.
+  const unestimated = order.filter((id) => byId.get(id)?.estimate_minutes === undefined);
   const plan: Plan = {
     features,
     byId,
@@ -52,11 +54,13 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
     waves,
     edges,
     critical_path: critical,
+    unestimated,
     integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps },
     amdahl: {
       sequential_minutes: sequential,
       parallel_minutes: critical.minutes,
-      max_speedup: critical.minutes > 0 ? sequential / critical.minutes : undefined,
+      max_speedup:
+        critical.minutes > 0 && unestimated.length === 0 ? sequential / critical.minutes : undefined,
     },
   };
   return { ok: true, value: plan, warnings: [] };

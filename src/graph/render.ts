@@ -17,6 +17,8 @@ export interface PlanJson {
   edges: { from: string; to: string }[];
   waves: string[][];
   critical_path: { feature_ids: string[]; minutes: number };
+  /** The contracts without `estimate_minutes`: with any, the critical path is a lower bound and the bound unknown. */
+  unestimated: string[];
   integration_points: {
     potential: number;
     declared: number;
@@ -47,6 +49,7 @@ export function planToJson(plan: Plan): PlanJson {
     edges: plan.edges.map((e) => ({ from: e.from, to: e.to })),
     waves: plan.waves.map((w) => [...w]),
     critical_path: { feature_ids: [...plan.critical_path.feature_ids], minutes: plan.critical_path.minutes },
+    unestimated: [...plan.unestimated],
     integration_points: {
       potential: plan.integration_points.potential,
       declared: plan.integration_points.declared,

@@ -24,8 +24,16 @@ export interface Plan {
   /** Topological levels: every feature of a wave depends only on earlier waves. */
   readonly waves: readonly (readonly string[])[];
   readonly edges: readonly Edge[];
-  /** Longest chain by estimate_minutes (features without an estimate count 0). */
+  /**
+   * Longest chain by estimate_minutes (features without an estimate count 0): the critical path when
+   * every contract has an estimate, a lower bound of it when only some do (`unestimated`).
+   */
   readonly critical_path: { readonly feature_ids: readonly string[]; readonly minutes: number };
+  /**
+   * The contracts without `estimate_minutes`, in order. With some but not all estimated, the critical
+   * path and the Amdahl bound are unknown (`max_speedup` undefined): one rule for plan, report and dashboard.
+   */
+  readonly unestimated: readonly string[];
   readonly integration_points: {
     /** N·(N−1)/2. */
     readonly potential: number;
@@ -35,11 +43,11 @@ export interface Plan {
     readonly overlaps: readonly OwnershipOverlap[];
   };
   readonly amdahl: {
-    /** Sum of estimates. */
+    /** Sum of the estimates given (a contract without one adds nothing). */
     readonly sequential_minutes: number;
     /** Critical path minutes: the best a parallel run can do. */
     readonly parallel_minutes: number;
-    /** sequential ÷ parallel, or undefined without estimates. */
+    /** sequential ÷ parallel, or undefined unless every contract has an estimate. */
     readonly max_speedup: number | undefined;
   };
 }

@@ -68,6 +68,11 @@ export function buildBestOfN(
         agentTimeMs(unitId, scan, state.attempt_units?.[unitId], flags) ??
         attemptAgentTime(state, id, a.attempt).duration_ms ??
         null;
+      // One that never began (first-passing's cost saver) ran no agent: 0, not an unknown time.
+      const started =
+        a.started_at !== undefined ||
+        (scan?.launches ?? 0) > 0 ||
+        state.attempt_units?.[unitId] !== undefined;
       return {
         attempt: a.attempt,
         agent: a.agent ?? null,
@@ -77,7 +82,8 @@ export function buildBestOfN(
         lines_changed: a.lines_changed ?? null,
         outside_owns: a.outside_owns ?? null,
         cost_usd: a.cost_usd ?? usageOf(scan?.exits ?? []).cost_usd,
-        duration_min: ms === null ? null : ms / MINUTE,
+        duration_min: !started ? 0 : ms === null ? null : ms / MINUTE,
+        started,
         winner: f.winner?.attempt === a.attempt,
         reason: a.reason ?? null,
       };

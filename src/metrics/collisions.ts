@@ -1,4 +1,12 @@
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import type { LogEvent } from '../log/events.js';
+
+/**
+ * What integration did with a collision's pair: `conflicted` on its paths, `merged` (both sides merged
+ * without a conflict there), or `not-merged` (a side never reached it: a best-of-N attempt that did not
+ * win, a feature integration left out or has not merged yet); null before integration.
+ */
+export type CollisionIntegration = 'conflicted' | 'merged' | 'not-merged' | null;
 
 /** One collision the radar reported during a run, judged against what integration then did. */
 export interface CollisionRecord {
@@ -11,6 +19,10 @@ export interface CollisionRecord {
   lead_min: number | null;
   /** Whether integration then conflicted on one of these paths between these features; null before integration. */
   integration_conflicted: boolean | null;
+  /** What integration did with the pair (`integration_conflicted` is true only for `conflicted`). */
+  integration: CollisionIntegration;
+  /** With `not-merged`: the sides (unit ids) integration did not merge: the losing attempts, else the features left out. */
+  not_merged?: string[];
 }
 
 /** The radar's early-warning value, measured: what it saw, how early, and whether it was right. */
@@ -26,12 +38,16 @@ export interface CollisionSummary {
 /**
  * Summarises the radar's collisions of one run (pure): each collision id counts once, with its
  * first detection, its last kind and paths, and whether a later `merge.conflict` between the same
- * features touched the same paths.
+ * features touched the same paths. The radar names units (`a.a2` for a best-of-N attempt): only a
+ * feature's chosen attempt reaches the integration, so a losing attempt's collisions are `not-merged`.
  */
 export function summariseCollisions(events: readonly LogEvent[]): CollisionSummary {
   const byId = new Map<string, CollisionRecord>();
   let integrationAt: string | null = null;
   const conflicts: Array<{ pair: string[]; files: string[] }> = [];
+  /** Each best-of-N feature's attempt on its branch: the last one selected or picked. */
+  const chosen = new Map<string, number>();
+  const merged = new Set<string>();
   for (const e of events) {
     if (e.type === 'collision.detected') {
       const before = byId.get(e.collision_id);
@@ -43,6 +59,7 @@ export function summariseCollisions(events: readonly LogEvent[]): CollisionSumma
         resolved_at: null,
         lead_min: null,
         integration_conflicted: null,
+        integration: null,
       });
     } else if (e.type === 'collision.resolved') {
       const r = byId.get(e.collision_id);
@@ -51,15 +68,43 @@ export function summariseCollisions(events: readonly LogEvent[]): CollisionSumma
       integrationAt ??= e.ts;
     } else if (e.type === 'merge.conflict') {
       conflicts.push({ pair: [e.feature_id, ...e.with], files: e.files });
+    } else if (e.type === 'merge.clean') {
+      merged.add(e.feature_id);
+    } else if (e.type === 'attempt.selected') {
+      chosen.set(e.feature_id, e.winner);
+    } else if (e.type === 'attempt.picked') {
+      chosen.set(e.feature_id, e.attempt);
     }
   }
+  /** Whether a unit's work is what integration merges for its feature (a plain feature, or its chosen attempt). */
+  const reachesIntegration = (unit: string): boolean => {
+    const attempt = parseAttemptUnitId(unit);
+    return attempt === undefined || chosen.get(attempt.featureId) === attempt.attempt;
+  };
   const records = [...byId.values()].map((r) => {
     if (integrationAt === null) return r;
     const lead = (Date.parse(integrationAt) - Date.parse(r.detected_at)) / 60_000;
-    const conflicted = conflicts.some(
-      (c) => r.features.every((f) => c.pair.includes(f)) && c.files.some((f) => r.paths.includes(f)),
-    );
-    return { ...r, lead_min: lead >= 0 ? lead : null, integration_conflicted: conflicted };
+    const features = r.features.map(featureOfUnit);
+    const conflicted =
+      r.features.every(reachesIntegration) &&
+      conflicts.some(
+        (c) => features.every((f) => c.pair.includes(f)) && c.files.some((f) => r.paths.includes(f)),
+      );
+    // A losing attempt is the reason its pair was not integrated; otherwise, the side integration left out.
+    const losers = r.features.filter((u) => !reachesIntegration(u));
+    const notMerged = losers.length > 0 ? losers : r.features.filter((u) => !merged.has(featureOfUnit(u)));
+    const integration: CollisionIntegration = conflicted
+      ? 'conflicted'
+      : notMerged.length === 0
+        ? 'merged'
+        : 'not-merged';
+    return {
+      ...r,
+      lead_min: lead >= 0 ? lead : null,
+      integration_conflicted: conflicted,
+      integration,
+      ...(integration === 'not-merged' ? { not_merged: notMerged } : {}),
+    };
   });
   const leads = records
     .map((r) => r.lead_min)

@@ -6,8 +6,8 @@ const MINUTE = 60_000;
 import type { CriticalPath, FeatureReport, GraphReport } from './types.js';
 
 /**
- * The contracts' critical path when the run covers it (pure). Absent, with the reason, when no
- * contract of the path has an estimate: a chain of unknown length is not a path of 0 minutes.
+ * The contracts' critical path when the run covers it (pure). Absent, with the reason, when a
+ * contract has no estimate (`plan.unestimated`): a chain of unknown length is not a path of 0 minutes.
  */
 export function plannedCriticalPath(
   plan: Plan | undefined,
@@ -22,6 +22,12 @@ export function plannedCriticalPath(
       path: null,
       unknown:
         'Critical path (estimates): unknown — no contract has `estimate_minutes`, as `baton plan` says.',
+    };
+  }
+  if (plan.unestimated.length > 0) {
+    return {
+      path: null,
+      unknown: `Critical path (estimates): unknown — no \`estimate_minutes\` in the contracts of ${plan.unestimated.join(', ')}, as \`baton plan\` says.`,
     };
   }
   return {

@@ -249,8 +249,10 @@ export interface AttemptReport {
   /** Files it changed outside the contract's `owns`. */
   outside_owns: number | null;
   cost_usd: number | null;
-  /** Its agent's time (its `agent.exited` durations), else the attempt's own duration; null when unknown. */
+  /** Its agent's time (its `agent.exited` durations), else the attempt's own duration; 0 when it never started; null when unknown. */
   duration_min: number | null;
+  /** Whether it ever began (`attempt.started`); first-passing leaves the attempts after a pass unstarted. */
+  started: boolean;
   winner: boolean;
   reason: string | null;
 }

@@ -1,3 +1,4 @@
+import { attemptEndedWords } from '../attempts/ended-words.js';
 import { describeEscapes } from '../log/escapes.js';
 import {
   formatCount,
@@ -226,14 +227,14 @@ function measuredText(m: AttemptReport['measured']): string {
 export function attemptRow(a: AttemptReport, b: BestOfNReport): string[] {
   return [
     String(a.attempt),
-    a.agent ?? UNKNOWN,
-    a.reason && a.status !== 'complete' ? `${a.status}: ${a.reason}` : a.status,
+    a.agent ?? (a.started ? UNKNOWN : '—'),
+    a.status === 'complete' ? a.status : attemptEndedWords(a),
     checksText(a.checks),
     measuredText(a.measured),
     a.lines_changed === null ? UNKNOWN : String(a.lines_changed),
     a.outside_owns === null ? UNKNOWN : String(a.outside_owns),
     a.cost_usd === null ? '—' : formatUsd(a.cost_usd),
-    formatMinutes(a.duration_min),
+    a.started ? formatMinutes(a.duration_min) : 'not started',
     a.winner ? (b.picked ? '★ (picked)' : '★') : '',
   ];
 }
@@ -244,9 +245,10 @@ export function describeDecision(b: BestOfNReport): string {
     return 'No winner: a plain rerun (`baton run --resume`) took over from the attempts on the feature branch; `baton pick` puts one back.';
   if (b.winner === null)
     return 'No winner yet: the run stopped before every attempt ended (`baton run --resume` decides it).';
-  const how = b.picked ? 'picked by hand (`baton pick`)' : `select: ${b.select ?? UNKNOWN}`;
   const why = b.reasons.length > 0 ? `: ${b.reasons.join('; ')}` : '';
-  return `Winner: attempt ${b.winner} (${how})${why}.`;
+  // A pick's reason says so already (`picked by hand over attempt 2 (baton pick)`): not said twice.
+  if (b.picked) return `Winner: attempt ${b.winner}${why || ' (picked by hand with `baton pick`)'}.`;
+  return `Winner: attempt ${b.winner} (select: ${b.select ?? UNKNOWN})${why}.`;
 }
 
 /** What best-of-N added for one feature: the other attempts' cost and agent time. */

@@ -263,6 +263,14 @@ function conflictsSection(report: Report): string[] {
   return out;
 }
 
+/** A collision's verdict in words, by what integration did with its pair. */
+const COLLISION_VERDICT = {
+  before: 'not integrated yet',
+  conflicted: 'conflicted at integration',
+  merged: 'merged cleanly',
+  'not-merged': 'not integrated',
+} as const;
+
 /** What the collision radar saw while the agents worked, and whether integration proved it right. */
 function collisionsSection(report: Report): string[] {
   const out: string[] = [];
@@ -276,12 +284,8 @@ function collisionsSection(report: Report): string[] {
         : `; median warning before integration: ${formatMinutes(col.median_lead_min)}`),
   );
   for (const r of col.records) {
-    const verdict =
-      r.integration_conflicted === null
-        ? 'not integrated yet'
-        : r.integration_conflicted
-          ? 'conflicted at integration'
-          : 'merged cleanly';
+    const unmerged = r.not_merged?.length ? ` (${r.not_merged.map(markdownCode).join(', ')} not merged)` : '';
+    const verdict = `${COLLISION_VERDICT[r.integration ?? 'before']}${unmerged}`;
     out.push(
       `- ${r.features.map(markdownCode).join(' × ')} (${r.kind}): ${r.paths.map(markdownCode).join(', ')}${r.resolved_at ? ', resolved while running' : ''}; ${verdict}`,
     );

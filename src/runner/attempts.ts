@@ -184,7 +184,8 @@ async function runAttempt(ctx: RunContext, fa: FeatureAttempts, unit: WorkUnit):
   if (fa.select === 'first-passing' && finished.status === 'complete' && fa.firstPassing === undefined) {
     fa.firstPassing = n;
     for (const other of fa.running) {
-      const why = `stopped: attempt ${n} passed every criterion first (select: first-passing)`;
+      // The attempt ends with status `stopped`: its reason does not say it again.
+      const why = `attempt ${n} passed every criterion first (select: first-passing)`;
       if (opts.control?.stop(attemptUnitId(fa.featureId, other), why)) fa.stopped.add(other);
     }
   }

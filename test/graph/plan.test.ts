@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { renderPlanText } from '../../src/cli/plan.js';
 import { unknownDependencyHint } from '../../src/contracts/dependency-hint.js';
 import { unknownDependencies } from '../../src/contracts/lint.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
 import type { Diagnostic, Result } from '../../src/errors.js';
 import { buildPlan } from '../../src/graph/plan.js';
+import { planToJson } from '../../src/graph/render.js';
 import type { Plan } from '../../src/graph/types.js';
+import { palette } from '../../src/terminal/style.js';
 
 /** A contract parsed from real front matter, so errors carry real positions. */
 function contract(id: string, opts: { deps?: string[]; minutes?: number; owns?: string[] } = {}): Contract {
@@ -74,6 +77,28 @@ describe('buildPlan', () => {
     const plan = planOf(buildPlan([contract('x'), contract('y', { deps: ['x'] }), contract('z')]));
     expect(plan.critical_path).toEqual({ feature_ids: ['x', 'y'], minutes: 0 });
     expect(plan.amdahl.max_speedup).toBeUndefined();
+  });
+
+  it('one missing estimate makes the critical path a lower bound and the bound unknown, in words too', () => {
+    // a(30) → b(no estimate) → d(20); a → c(10) → d; e(100) alone: b = 50 would make a → b → d 100 min.
+    const plan = planOf(
+      buildPlan([
+        contract('a', { minutes: 30 }),
+        contract('b', { deps: ['a'] }),
+        contract('c', { deps: ['a'], minutes: 10 }),
+        contract('d', { deps: ['b', 'c'], minutes: 20 }),
+        contract('e', { minutes: 100 }),
+      ]),
+    );
+    expect(plan.unestimated).toEqual(['b']);
+    expect(plan.amdahl.max_speedup).toBeUndefined();
+    const text = renderPlanText(plan, palette(false));
+    expect(text).toContain(
+      'critical path   unknown (no estimate_minutes in b): at least 100 min, e by the estimates given',
+    );
+    expect(text).toContain('Amdahl bound    unknown: add estimate_minutes to the contracts of b');
+    expect(text).not.toContain('at most');
+    expect(planToJson(plan)).toMatchObject({ unestimated: ['b'], amdahl: { max_speedup: null } });
   });
 
   it('duplicate ids name both files and the line', () => {

@@ -69,4 +69,59 @@ describe("computeReport: a best-of-N attempt's time", () => {
     expect(api?.duration_min).toBe(2);
     expect(api?.best_of_n?.attempts.map((a) => a.duration_min)).toEqual([2, null]);
   });
+
+  it('counts 0 for an attempt that never started, while one started with no known time stays unknown', () => {
+    const notStarted = (n: number) =>
+      ev(3, {
+        type: 'attempt.ended',
+        run_id: RUN,
+        feature_id: 'api',
+        attempt: n,
+        status: 'stopped',
+        reason: 'not started: attempt 1 passed every criterion first (select: first-passing)',
+        files: [],
+        checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
+        measured: {},
+        lines_changed: 0,
+        outside_owns: 0,
+        duration_ms: 0,
+      });
+    const selected = ev(3, {
+      type: 'attempt.selected',
+      run_id: RUN,
+      feature_id: 'api',
+      winner: 1,
+      select: 'first-passing',
+      reasons: ['attempt 1 passed every criterion first (select: first-passing)'],
+      ranking: [1],
+      branch: 'baton/api',
+      commit: '1'.repeat(40),
+    });
+    const log = (middle: LogEvent[]): LogEvent[] => [
+      runStarted(0, RUN, ['api']),
+      started(1),
+      ...featureEvents({ id: 'api.a1', runId: RUN, start: 0, exit: 2 }).filter(
+        (e) => e.type !== 'feature.ended',
+      ),
+      ended(1, 3),
+      ...middle,
+      notStarted(3),
+      selected,
+      ev(3, { type: 'feature.ended', run_id: RUN, feature_id: 'api', status: 'complete' }),
+      runEnded(3, RUN, 0),
+    ];
+    // First-passing: attempts 2 and 3 never started, so they took no agent time.
+    const saved = computeReport({ events: log([notStarted(2)]) });
+    const b = saved.features.find((f) => f.feature_id === 'api')?.best_of_n;
+    expect(b?.attempts.map((a) => [a.duration_min, a.started])).toEqual([
+      [2, true],
+      [0, false],
+      [0, false],
+    ]);
+    expect(b?.extra_agent_min).toBe(0);
+    expect(saved.worksheet.best_of_n).toMatchObject({ agent_min: 2, extra_agent_min: 0 });
+    // Attempt 2 started and its time is unknown: the totals are unknown, not short.
+    const unknown = computeReport({ events: log([started(2), ended(2, 3)]) });
+    expect(unknown.worksheet.best_of_n).toMatchObject({ agent_min: null, extra_agent_min: null });
+  });
 });

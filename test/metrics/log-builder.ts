@@ -189,6 +189,7 @@ export function handPlan(args: {
     waves: args.waves,
     edges: args.edges ?? [],
     critical_path: args.critical,
+    unestimated: order.filter((id) => byId.get(id)?.estimate_minutes === undefined),
     integration_points: {
       potential: (n * (n - 1)) / 2,
       declared: args.edges?.length ?? 0,

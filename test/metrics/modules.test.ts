@@ -448,6 +448,22 @@ describe('critical path', () => {
       critical: { feature_ids: ['a', 'b'], minutes: 50 },
     });
     expect(plannedCriticalPath(estimated, ['a', 'b']).path).toEqual({ feature_ids: ['a', 'b'], minutes: 50 });
+    // One contract without an estimate: its chain may be the longest, so the path is unknown, naming it.
+    const partial = handPlan({
+      contracts: [
+        contract('a', { estimate_minutes: 30 }),
+        contract('b'),
+        contract('e', { estimate_minutes: 40 }),
+      ],
+      waves: [['a', 'e'], ['b']],
+      edges: [{ from: 'a', to: 'b' }],
+      critical: { feature_ids: ['e'], minutes: 40 },
+    });
+    expect(plannedCriticalPath(partial, ['a', 'b', 'e'])).toEqual({
+      path: null,
+      unknown:
+        'Critical path (estimates): unknown — no `estimate_minutes` in the contracts of b, as `baton plan` says.',
+    });
   });
 
   /** Agent spans in minutes; `null` for a feature whose agent time is unknown. */

@@ -50,11 +50,19 @@ describe('summariseCollisions', () => {
     expect(s.count).toBe(3);
     expect(s.confirmed).toBe(1);
     expect(
-      s.records.map((r) => [r.features.join('+'), r.kind, r.lead_min, r.integration_conflicted]),
+      s.records.map((r) => [
+        r.features.join('+'),
+        r.kind,
+        r.lead_min,
+        r.integration_conflicted,
+        r.integration,
+        r.not_merged,
+      ]),
     ).toEqual([
-      ['a+b', 'conflict', 10, true],
-      ['c+d', 'owned', 6, false],
-      ['e+f', 'overlap', 5, false],
+      ['a+b', 'conflict', 10, true, 'conflicted', undefined],
+      // Integration stopped at b before c and d: never "merged cleanly".
+      ['c+d', 'owned', 6, false, 'not-merged', ['c', 'd']],
+      ['e+f', 'overlap', 5, false, 'not-merged', ['e', 'f']],
     ]);
     expect(s.records[2]?.resolved_at).toBe(at(8));
     // Median of 10, 6 and 5 minutes of warning.
@@ -65,5 +73,88 @@ describe('summariseCollisions', () => {
     const s = summariseCollisions([detected('a+b', 1, 'conflict', ['x.ts'])]);
     expect(s.records[0]).toMatchObject({ lead_min: null, integration_conflicted: null });
     expect(s.median_lead_min).toBeNull();
+  });
+
+  const started = (min: number, order: string[]): LogEvent => ({
+    v: 1,
+    ts: at(min),
+    type: 'integration.started',
+    branch: 'baton/integration',
+    worktree: '/w',
+    order,
+  });
+  const clean = (min: number, feature: string): LogEvent => ({
+    v: 1,
+    ts: at(min),
+    type: 'merge.clean',
+    feature_id: feature,
+    commit: 'c0ffee',
+    duration_ms: 1,
+  });
+
+  it("judges only a best-of-N feature's chosen attempt against the integration", () => {
+    const events: LogEvent[] = [
+      detected('a.a1+b', 1, 'conflict', ['src/shared.txt']),
+      detected('a.a2+b', 2, 'conflict', ['src/shared.txt']),
+      {
+        v: 1,
+        ts: at(3),
+        type: 'attempt.selected',
+        feature_id: 'a',
+        winner: 2,
+        select: 'best',
+        reasons: [],
+        ranking: [2, 1],
+        branch: 'baton/a',
+      },
+      started(4, ['a', 'b']),
+      clean(5, 'a'),
+      {
+        v: 1,
+        ts: at(6),
+        type: 'merge.conflict',
+        feature_id: 'b',
+        files: ['src/shared.txt'],
+        with: ['a'],
+        duration_ms: 1,
+      },
+    ];
+    const s = summariseCollisions(events);
+    expect(s.confirmed).toBe(1);
+    expect(s.records.map((r) => [r.features.join('+'), r.integration, r.not_merged])).toEqual([
+      ['a.a1+b', 'not-merged', ['a.a1']],
+      ['a.a2+b', 'conflicted', undefined],
+    ]);
+    // `baton pick` moves the branch to attempt 1: its collision is the one integration judges.
+    const picked = summariseCollisions([
+      ...events.slice(0, 3),
+      { v: 1, ts: at(3), type: 'attempt.picked', feature_id: 'a', attempt: 1, previous: 2, commit: 'c' },
+      ...events.slice(3),
+    ]);
+    expect(picked.records.map((r) => r.integration)).toEqual(['conflicted', 'not-merged']);
+  });
+
+  it('never calls a pair "merged" when integration left one side out', () => {
+    const s = summariseCollisions([
+      detected('a+b', 1, 'conflict', ['src/shared.txt']),
+      started(2, ['a']),
+      clean(3, 'a'),
+      {
+        v: 1,
+        ts: at(3),
+        type: 'merge.skipped',
+        feature_id: 'b',
+        reason: 'empty',
+        kind: 'excluded',
+        status: 'empty',
+      },
+      detected('a+c', 1, 'overlap', ['README.md']),
+      clean(4, 'c'),
+    ]);
+    expect(s.records.map((r) => [r.features.join('+'), r.integration, r.not_merged])).toEqual([
+      ['a+b', 'not-merged', ['b']],
+      ['a+c', 'merged', undefined],
+    ]);
+    expect(s.confirmed).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import type { BatonEvent, LogEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { agentTimeFields } from '../../src/metrics/intervals.js';
 import { computeReport, type ReportInput } from '../../src/metrics/report.js';
+import { attemptRow } from '../../src/report/cells.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -244,7 +245,11 @@ describe('report: best-of-N', () => {
     });
     const b = picked.features[0]!.best_of_n!;
     expect([b.winner, b.picked]).toEqual([2, true]);
-    expect(renderMarkdown(picked)).toContain('Winner: attempt 2 (picked by hand (`baton pick`))');
+    // The pick's reason says "picked by hand" once, not again in brackets before it.
+    expect(renderMarkdown(picked)).toContain(
+      'Winner: attempt 2: picked by hand over attempt 3 (baton pick).',
+    );
+    expect(renderMarkdown(picked)).not.toMatch(/picked by hand.*picked by hand/);
     const undecided = computeReport({
       ...input,
       events: input.events.filter((e) => e.type !== 'attempt.selected'),
@@ -375,5 +380,43 @@ describe("report, status and dashboard: a best-of-N feature's agent time", () =>
     expect(report.unknowns).toContain(
       "api: agent time unknown (no best-of-N attempt was chosen, and a feature's agent time is its winner's; each attempt's is under Best-of-N attempts).",
     );
+  });
+});
+
+describe('report: how an attempt ended, in its row', () => {
+  const row = (status: string, reason: string | null) =>
+    attemptRow(
+      {
+        attempt: 1,
+        agent: 'claude',
+        status,
+        checks: { passed: 0, failed: 0, unverifiable: 0, total: 0 },
+        measured: {},
+        lines_changed: 0,
+        outside_owns: 0,
+        cost_usd: null,
+        duration_min: 1,
+        started: true,
+        winner: false,
+        reason,
+      },
+      {
+        select: 'first-passing',
+        winner: 2,
+        rerun: false,
+        picked: false,
+        reasons: [],
+        ranking: [2, 1],
+        attempts: [],
+        extra_cost_usd: null,
+        extra_agent_min: 1,
+      },
+    )[2];
+
+  it('says its status once, whether or not the reason begins with it (logs written before did)', () => {
+    const why = 'attempt 2 passed every criterion first (select: first-passing)';
+    expect(row('stopped', why)).toBe(`stopped: ${why}`);
+    expect(row('stopped', `stopped: ${why}`)).toBe(`stopped: ${why}`);
+    expect(row('complete', null)).toBe('complete');
   });
 });
