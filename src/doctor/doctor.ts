@@ -20,20 +20,18 @@ import { check, type DoctorCheck } from './check.js';
 import { checkCommandAgents, commandAgentsInUse } from './command-agents.js';
 import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
 import {
-  checkFinishedWorktrees,
   checkLastIntegration,
   checkLastRun,
   checkLocks,
   checkLogHealth,
   checkMainCheckout,
-  checkStaleRecords,
   findStaleLocks,
   gitCommonDir,
   type LogReading,
   readable,
-  worktreeDisk,
 } from './repository.js';
 import { checkQueue, checkTmux, configRefusals, refusalDetail } from './run-refusals.js';
+import { checkFinishedWorktrees, checkStaleRecords, worktreeDisk } from './worktrees.js';
 
 /** A lock file younger than this may belong to a git that is running right now. */
 const LOCK_MIN_AGE_MS = 60_000;

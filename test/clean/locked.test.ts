@@ -7,7 +7,7 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkStaleRecords } from '../../src/doctor/repository.js';
+import { checkStaleRecords } from '../../src/doctor/worktrees.js';
 import { listWorktrees } from '../../src/git/worktree-list.js';
 import {
   addFeatureWorktree,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CleanTarget } from '../../src/clean/inspect.js';
-import { checkFinishedWorktrees } from '../../src/doctor/repository.js';
+import { checkFinishedWorktrees } from '../../src/doctor/worktrees.js';
 import { initialState } from '../../src/log/fold.js';
 import type { FeatureState } from '../../src/log/state.js';
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorCheck } from '../../src/doctor/check.js';
 import { versionAtLeast } from '../../src/doctor/check.js';
 import { checkGitVersion, checkNodeVersion } from '../../src/doctor/environment.js';
-import { checkStaleRecords } from '../../src/doctor/repository.js';
+import { checkStaleRecords } from '../../src/doctor/worktrees.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { GIT_ENV, makeRepo, type TempRepo } from '../rig/repo.js';
