@@ -1,8 +1,8 @@
 /**
  * Reading `.baton/log.jsonl`, in one module because every reader (status, the report, the dashboard,
  * doctor) must refuse the same unusable logs (a FIFO, a symlink, a hard link, a device: `log/unusable`)
- * and cut lines the same way: the line parser, the streaming read from a byte offset, and the whole
- * read all go through the one open (`openLogForRead`).
+ * and cut lines the same way (one line parser): the streaming read from a byte offset and the whole
+ * read both go through the one open (`openLogForRead`).
  */
 import { isAscii } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';

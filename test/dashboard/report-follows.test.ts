@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BoardState } from '../../src/dashboard/board-state.js';
 import type { LogEvent, NewEvent } from '../../src/log/events.js';
-import type { Report } from '../../src/metrics/types.js';
 import { toJsonl } from '../metrics/log-builder.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
 import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { openBoard } from './board-rig.js';
+import { openBoard, reportJson } from './board-rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -58,9 +57,7 @@ async function boardNumbers(board: BoardState, afterSeq: number, repo: TempRepo)
 
 /** The same numbers from `baton report --json`. */
 async function reportNumbers(repo: TempRepo) {
-  const out = await runBaton(['report', '--json'], { cwd: repo.root });
-  expect(out.code, out.stderr).toBe(0);
-  const r = JSON.parse(out.stdout) as Report;
+  const r = await reportJson(repo);
   return {
     speedup: r.headline.speedup,
     headline: r.headline.text,

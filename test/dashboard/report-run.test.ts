@@ -9,12 +9,10 @@ import { LiveLog } from '../../src/dashboard/live-log.js';
 import type { LogEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
 import { selectRun } from '../../src/metrics/runs.js';
-import type { Report } from '../../src/metrics/types.js';
 import { ev, featureEvents, runEnded, runStarted, toJsonl } from '../metrics/log-builder.js';
-import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
-import { openBoard } from './board-rig.js';
+import { openBoard, reportJson } from './board-rig.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -124,9 +122,7 @@ async function boardNumbers(board: BoardState, afterSeq = 0) {
 
 /** The same numbers from `baton report --json`. */
 async function reportNumbers(repo: TempRepo) {
-  const out = await runBaton(['report', '--json'], { cwd: repo.root });
-  expect(out.code, out.stderr).toBe(0);
-  const r = JSON.parse(out.stdout) as Report;
+  const r = await reportJson(repo);
   return {
     speedup: r.headline.speedup,
     headline: r.headline.text,

@@ -43,6 +43,18 @@ function restartedBy(repo: TempRepo, runId: string, pid: number, resume = false)
   return { ...first, ts: new Date().toISOString(), run_id: runId, pid, ...(resume ? { resume } : {}) };
 }
 
+/** Kills a `baton run` and the agents it left in their own groups, found by the run's id in their environment. */
+function killRun(run: ReturnType<typeof spawn>, runId: string): void {
+  run.kill('SIGKILL');
+  for (const p of runId ? processesOfRun(runId) : []) {
+    try {
+      process.kill(-p.pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 const writes = (id: string) => ({ id, agent: { command: `mkdir -p src/${id} && echo x > src/${id}/f` } });
 
 describe('which run the log records is live', () => {
@@ -113,15 +125,7 @@ describe('which run the log records is live', () => {
       expect(report.run).toMatchObject({ unfinished: true, ended_at: null, outcome: 'interrupted' });
       expect((await runBaton(['report'], { cwd: repo.root })).stdout).toContain('never recorded its end');
     } finally {
-      run.kill('SIGKILL');
-      // The dead run's agent runs on in its own group: ended here, by the run's id in its environment.
-      for (const p of runId ? processesOfRun(runId) : []) {
-        try {
-          process.kill(-p.pgid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killRun(run, runId);
     }
   }, 10_000);
 
@@ -163,14 +167,7 @@ describe('which run the log records is live', () => {
       const doc = JSON.parse(await firstLook(['--json']));
       expect(doc.features.map((f: { status: string }) => f.status)).toEqual(['interrupted']);
     } finally {
-      run.kill('SIGKILL');
-      for (const p of runId ? processesOfRun(runId) : []) {
-        try {
-          process.kill(-p.pgid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killRun(run, runId);
     }
   }, 15_000);
 });
