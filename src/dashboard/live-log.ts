@@ -1,6 +1,6 @@
-import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import type { BatonEventType, LogEvent } from '../log/events.js';
-import { applyEvent, type BatonState, initialState } from '../log/fold.js';
+import { applyEvent, type BatonState, initialState, unitAt } from '../log/fold.js';
 import { emptyTally, type ProblemTally, tallyProblem } from '../log/problem-tally.js';
 import type { LogProblem } from '../log/read.js';
 import { LogTailer } from '../log/tail.js';
@@ -267,10 +267,7 @@ export class LiveLog {
 /** The folded status of the feature (or attempt unit, `<feature_id>.a<n>`) an event names, if it has one. */
 function namedStatus(state: BatonState, e: LogEvent): string | undefined {
   const id = 'feature_id' in e ? e.feature_id : undefined;
-  if (typeof id !== 'string') return undefined;
-  // As the fold files them: an attempt's own events apart from the features (`applyEvent`).
-  const record = id.includes('.') && parseAttemptUnitId(id) ? state.attempt_units : state.features;
-  return record !== undefined && Object.hasOwn(record, id) ? record[id]?.status : undefined;
+  return typeof id === 'string' ? unitAt(state, id)?.status : undefined;
 }
 
 /** The features (or attempt units) an event names: its own, those a run starts, a collision's pair. */

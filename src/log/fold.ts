@@ -74,6 +74,17 @@ export function featureAt(state: BatonState, id: string): FeatureState | undefin
   return Object.hasOwn(state.features, id) ? state.features[id] : undefined;
 }
 
+/** Whether the fold files an id's events apart, as a best-of-N attempt's (`<feature_id>.a<n>`); a feature id holds no '.'. */
+function isAttemptUnit(id: string): boolean {
+  return id.includes('.') && parseAttemptUnitId(id) !== undefined;
+}
+
+/** The folded state of the feature or attempt unit `id` names, where the fold files it, if the log named it. */
+export function unitAt(state: BatonState, id: string): FeatureState | undefined {
+  const record = isAttemptUnit(id) ? state.attempt_units : state.features;
+  return record !== undefined && Object.hasOwn(record, id) ? record[id] : undefined;
+}
+
 function attemptUnits(state: BatonState): Record<string, FeatureState> {
   if (state.attempt_units === undefined) state.attempt_units = {};
   return state.attempt_units;
@@ -85,8 +96,7 @@ let last: { record: Record<string, FeatureState>; id: string; feature: FeatureSt
 function feature(state: BatonState, id: string): FeatureState {
   // Comparing the id with the last one's is cheaper than hashing a fresh string for the index.
   if (last !== undefined && last.record === state.features && last.id === id) return last.feature;
-  // A best-of-N attempt's own events (`<feature_id>.a<n>`) fold apart from the features; a feature id holds no '.'.
-  const record = id.includes('.') && parseAttemptUnitId(id) ? attemptUnits(state) : state.features;
+  const record = isAttemptUnit(id) ? attemptUnits(state) : state.features;
   const f = indexed(record, id);
   last = { record, id, feature: f };
   return f;
