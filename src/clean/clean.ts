@@ -91,7 +91,12 @@ export function describeDetached(target: CleanTarget): string {
  */
 export function detachedBackupOf(target: CleanTarget): string | undefined {
   const d = target.detached;
-  return d && d.unmerged > 0 ? tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, d.head) : undefined;
+  return d && holdsDetachedWork(target) ? tipBackupRef(CLEAN_BACKUP_PREFIX, target.id, d.head) : undefined;
+}
+
+/** A target whose worktree is on a detached HEAD holding commits merged nowhere (`describeDetached`). */
+export function holdsDetachedWork(target: CleanTarget): boolean {
+  return target.detached !== undefined && target.detached.unmerged > 0;
 }
 
 /**
@@ -160,7 +165,7 @@ export function decideClean(targets: readonly CleanTarget[], options: CleanOptio
   return targets.map((target): CleanDecision => {
     if (target.protected) return { action: 'refuse', target, reasons: [target.protected] };
     const subs = target.submodules;
-    const headWork = target.detached && target.detached.unmerged > 0 ? describeDetached(target) : undefined;
+    const headWork = holdsDetachedWork(target) ? describeDetached(target) : undefined;
     if (options.merged && (target.unmerged > 0 || headWork !== undefined)) {
       const why = target.unmerged > 0 ? [describeUnmerged(target.unmerged, target.mergeTargets)] : [];
       return { action: 'keep', target, reasons: [...why, ...(headWork ? [headWork] : [])] };

@@ -4,8 +4,9 @@
  * branch, a best-of-N feature not decided yet, a feature's work).
  */
 import { printableArg } from '../agents/shell-words.js';
-import { type CleanDecision, decideClean } from '../clean/clean.js';
+import { type CleanDecision, decideClean, holdsDetachedWork } from '../clean/clean.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
+import { featureOfUnit } from '../contracts/feature-id.js';
 import { featureBranch } from '../git/refs.js';
 import { keepOnBranchWords } from '../guard/detached-head.js';
 import {
@@ -19,6 +20,7 @@ import { resumeStateFrom } from '../integrate/resume-state.js';
 import { type LockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import { logPathFor } from '../log/paths.js';
 import { readLog } from '../log/read.js';
+import { resumeRunCommand } from '../runner/resume-command.js';
 import { escapeControl } from '../text/escape.js';
 
 /** What the hints are worked out from, besides the decisions. */
@@ -108,11 +110,6 @@ function branchGoneHint(t: CleanTarget): string {
   return `hint: ${t.id}: restore its branch with \`git branch ${t.branch} ${sha}\` (do not commit on the unborn branch: that starts a history of its own), then clean again; or \`baton clean --force ${t.id}\` removes it, keeping that commit under refs/baton/clean-backup/ when it is merged nowhere.`;
 }
 
-/** A target whose worktree is on a detached HEAD holding commits merged nowhere (`describeDetached`). */
-function holdsDetachedWork(t: CleanTarget): boolean {
-  return t.detached !== undefined && t.detached.unmerged > 0;
-}
-
 /**
  * The hint for a worktree on a detached HEAD holding commits merged nowhere: put it back on its branch
  * keeping them (`keepOnBranchWords`), then go on with it; or `--force`, which keeps that HEAD's commit
@@ -120,8 +117,8 @@ function holdsDetachedWork(t: CleanTarget): boolean {
  */
 function detachedHint(t: CleanTarget): string {
   const keep = t.detached ? keepOnBranchWords(t.worktree?.path ?? '', t.branch, t.detached) : '';
-  const feature = t.attempt?.featureId ?? t.id;
-  const on = t.kind === 'integration' ? '' : ` (\`baton run --resume ${feature}\`, or integrate it)`;
+  const on =
+    t.kind === 'integration' ? '' : ` (\`${resumeRunCommand([featureOfUnit(t.id)])}\`, or integrate it)`;
   return `hint: ${t.id}: ${keep}, then go on with it${on}; or \`baton clean --force ${t.id}\` removes the worktree, keeping its HEAD under refs/baton/clean-backup/.`;
 }
 

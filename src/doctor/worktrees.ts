@@ -5,7 +5,7 @@
  */
 
 import { printableArg } from '../agents/shell-words.js';
-import { decideClean } from '../clean/clean.js';
+import { decideClean, holdsDetachedWork } from '../clean/clean.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
 import type { WorktreeInfo } from '../git/worktree-list.js';
@@ -28,7 +28,7 @@ export function checkStaleRecords(
     (t) => t.branchGone !== undefined && t.worktree !== undefined && t.detached === undefined,
   );
   // A feature's own worktree on a detached HEAD: what it committed there is on it alone.
-  const detached = targets.filter((t) => t.detached !== undefined && t.detached.unmerged > 0);
+  const detached = targets.filter(holdsDetachedWork);
   const linked = worktrees.slice(1);
   const named = (ws: readonly WorktreeInfo[]) =>
     ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');

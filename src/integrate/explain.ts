@@ -1,6 +1,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import type { Contract } from '../contracts/schema.js';
 import type { DeletedSide, MergeMessage } from '../git/merge.js';
+import { featureBranch } from '../git/refs.js';
 import { conflictsOwnChangesTouch } from './own-work.js';
 import { ownersOf } from './ownership.js';
 import { otherSides } from './sides.js';
@@ -148,7 +149,7 @@ function resolveSteps(c: ConflictReport): string[] {
   const unmarked = new Set(c.unmarked ?? []);
   const marked = c.files.filter((f) => !unmarked.has(f) && sideGone(f) === undefined);
   const binary = c.files.filter((f) => unmarked.has(f) && sideGone(f) === undefined);
-  const feature = `baton/${c.feature_id}`;
+  const feature = featureBranch(c.feature_id);
   const steps: string[] = [];
   if (marked.length > 0)
     steps.push(
