@@ -22,12 +22,18 @@ const NO_COMMIT = /^0+$/;
  * `git` proves it is a commit here; undefined when the reflog names none.
  */
 export async function lastReflogCommit(root: string, worktree: string): Promise<string | undefined> {
-  const dir = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
-  if (dir.exitCode !== 0) return undefined;
-  const entries = reflogTail(dir.stdout.trim(), 'HEAD');
-  const last = entries.map((e) => e.new).findLast((sha) => isObjectId(sha) && !NO_COMMIT.test(sha));
+  const last = (await reflogObjects(worktree)).at(-1);
   if (last === undefined) return undefined;
   return (await resolveCommit(root, last)) === last ? last : undefined;
+}
+
+/** The object ids a worktree's HEAD reflog moved to, oldest first (not yet proven commits). */
+async function reflogObjects(worktree: string): Promise<string[]> {
+  const dir = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
+  if (dir.exitCode !== 0) return [];
+  return reflogTail(dir.stdout.trim(), 'HEAD')
+    .map((e) => e.new)
+    .filter((sha) => isObjectId(sha) && !NO_COMMIT.test(sha));
 }
 
 /**
@@ -53,13 +59,10 @@ export async function reflogWorkBeyond(
   worktree: string,
   against: readonly string[],
 ): Promise<BranchGone | undefined> {
-  const dir = await gitRaw(worktree, ['rev-parse', '--absolute-git-dir']);
-  if (dir.exitCode !== 0) return undefined;
-  const named = reflogTail(dir.stdout.trim(), 'HEAD').map((e) => e.new);
-  const shas = [...new Set(named.filter((sha) => isObjectId(sha) && !NO_COMMIT.test(sha)))].slice(-20);
+  const shas = [...new Set(await reflogObjects(worktree))].slice(-20);
   let most: BranchGone | undefined;
   for (const sha of shas) {
-    if ((await resolveCommit(root, sha)) !== sha) continue;
+    // One that is no commit here fails the count, and counts nothing.
     const out = await gitRaw(root, ['rev-list', '--count', sha, ...against.map((a) => `^${a}`), '--']);
     const unmerged = out.exitCode === 0 ? Number(out.stdout) || 0 : 0;
     if (unmerged > (most?.unmerged ?? 0)) most = { commit: sha, unmerged };
