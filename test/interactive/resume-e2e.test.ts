@@ -150,7 +150,8 @@ describe('baton run --resume re-attaches to a tmux session that outlived its int
     const deadPid = spawnSync('true').pid ?? 999_999;
     rig.tmux('new-session', '-d', '-s', sessionName(deadRun), '-n', FEATURE, 'sleep 300');
     const forgedPid = Number(rig.tmux('list-panes', '-a', '-F', '#{pane_pid}').stdout.trim());
-    expect(groupAlive(forgedPid)).toBe(true);
+    // tmux names the pane's pid as soon as it forks; the child makes its own group (setsid) a moment later.
+    await expect.poll(() => groupAlive(forgedPid)).toBe(true);
     const ts = new Date().toISOString();
     mkdirSync(join(repo.root, '.baton'), { recursive: true });
     const lines = [
