@@ -2,19 +2,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { BATON_BIN } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { ATTEMPTS, bestOfThreeRepo, FEATURE, REASONS } from './attempts-rig.js';
+
+const browser = chromiumForFile();
 
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
 
 let repo: TempRepo;
 let server: ChildProcess;
 let url: string;
-let browser: Browser;
 
 /** Starts `baton dashboard` as a real child process and resolves with the URL it prints. */
 function startDashboardProcess(cwd: string): Promise<{ child: ChildProcess; url: string }> {
@@ -43,11 +43,9 @@ function startDashboardProcess(cwd: string): Promise<{ child: ChildProcess; url:
 beforeAll(async () => {
   repo = bestOfThreeRepo();
   ({ child: server, url } = await startDashboardProcess(repo.root));
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
   if (server && server.exitCode === null) server.kill('SIGKILL');
   repo?.cleanup();
 });

@@ -4,21 +4,15 @@
 // lines 4982–5001, as if they were all, and the first one (usually the one that matters) never showed.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/dashboard/view.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo } from '../rig/repo.js';
 import { bearer, cleanups, send, setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 async function open(url: string): Promise<Page> {
   const page = await browser.newPage();

@@ -2,14 +2,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/log/append.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { BATON_BIN, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const browser = chromiumForFile();
 
 const SCREENSHOT_DIR = resolve(import.meta.dirname, '..', '..', 'test-output');
 const IDS = ['feature-001-catalog', 'feature-002-cart', 'feature-003-checkout'];
@@ -19,7 +20,6 @@ const SEARCH_TITLE = 'Search\u202etxt.exe \u001b[31mred';
 let repo: TempRepo;
 let server: ChildProcess;
 let url: string;
-let browser: Browser;
 
 /** Starts `baton dashboard` as a real child process and resolves with the URL it prints. */
 function startDashboardProcess(cwd: string): Promise<{ child: ChildProcess; url: string }> {
@@ -89,11 +89,9 @@ beforeAll(async () => {
     });
   });
   ({ child: server, url } = await startDashboardProcess(repo.root));
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
   if (server && server.exitCode === null) server.kill('SIGKILL');
   repo?.cleanup();
 });

@@ -3,18 +3,12 @@
 // feature's wall-clock span (ended_at − started_at: agent, checks and setup), never the agent time the
 // server sends, nor its flags; and the header's Elapsed tile of a resumed run still in progress was the
 // resume's own time, not the run's parts' (the ended ones and the one running so far).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../rig/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../rig/browser.js';
 import { bearer, send, setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 const T0 = Date.parse('2026-12-06T10:00:00.000Z');
 const at = (sec: number, from = T0) => new Date(from + sec * 1000).toISOString();

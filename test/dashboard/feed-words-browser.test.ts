@@ -1,21 +1,14 @@
 // @module-tag slow
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeIntegrateEvent } from '../../src/cli/integrate-render.js';
 import { describeEvent } from '../../src/cli/progress.js';
 import { appendEvent } from '../../src/log/append.js';
 import type { BatonEvent } from '../../src/log/events.js';
 import { palette } from '../../src/terminal/style.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 const A = 'feature-001-a';
 const B = 'feature-002-b';

@@ -2,18 +2,11 @@
 // A run continued by `run --resume` is one run for the report and the Speedup tile; the header named
 // only the resume's id and start and its Elapsed tile the resume's time. Now the header names the run
 // (resumed as …), its first start, and, once it ended, the wall-clock of its parts.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../rig/browser.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../rig/browser.js';
 import { setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 const A = 'feature-001-a';
 const at = (sec: number) => new Date(Date.parse('2026-12-06T10:00:00.000Z') + sec * 1000).toISOString();

@@ -1,16 +1,9 @@
 // @module-tag slow
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../rig/browser.js';
+import { describe, expect, it } from 'vitest';
+import { chromiumForFile } from '../rig/browser.js';
 import { setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 describe('dashboard page: its event stream refused', () => {
   it('says the connection is closed and to reopen the printed URL once a reconnection is refused, not "reconnecting…" forever', async () => {

@@ -3,21 +3,15 @@
 // its last end (the time a person spent resolving a conflict between `baton integrate` and `--continue`
 // counted as integration), and after a later run still the earlier run's features and integration, on an
 // axis from the earlier run's start, while the header and the report described the new run alone.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { ev, featureEvents, runEnded, runStarted } from '../metrics/log-builder.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 /**
  * Run r1 (a, b) from minute 0 to 10, then `baton integrate` stopping at a conflict (10–11), the user

@@ -1,18 +1,12 @@
 // @module-tag slow
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Dashboard } from '../../src/dashboard/server.js';
 import { appendEvent } from '../../src/log/append.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { setup } from './server-rig.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = chromiumForFile();
 
 const now = new Date().toISOString();
 const at = { v: 1, ts: now, run_id: 'r1' } as const;

@@ -2,13 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ev, featureEvents, runEnded, runStarted, toJsonl } from '../metrics/log-builder.js';
-import { launchChromium } from '../rig/browser.js';
+import { chromiumForFile } from '../rig/browser.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const browser = chromiumForFile();
 
 const OUTPUT = resolve(import.meta.dirname, '..', '..', 'test-output');
 const WIDTHS = [1400, 800] as const;
@@ -41,7 +43,6 @@ async function overflowing(page: Page): Promise<string[]> {
 }
 
 let repo: TempRepo;
-let browser: Browser;
 let dashboardUrl = '';
 let stopDashboard: (() => void) | undefined;
 let dashboardDone: Promise<unknown> | undefined;
@@ -74,7 +75,6 @@ beforeAll(async () => {
   ];
   writeFileSync(join(repo.root, '.baton', 'log.jsonl'), toJsonl(events));
   mkdirSync(OUTPUT, { recursive: true });
-  browser = await launchChromium();
   // The dashboard, served in-process until the end of the file.
   dashboardDone = runBaton(['dashboard', '--port', '0', '--json'], {
     cwd: repo.root,
@@ -93,7 +93,6 @@ beforeAll(async () => {
 afterAll(async () => {
   stopDashboard?.();
   await dashboardDone;
-  await browser?.close();
   repo?.cleanup();
 });
 
