@@ -115,9 +115,11 @@ describe('baton run --queue with baton worker', () => {
     expect(await orch.exited, orch.output()).toBe(0);
     const promoted = p.repo.git('rev-parse', 'baton/feature-001');
     w1.proc.kill('SIGCONT');
-    await until(() => /lost the lock|refused/.test(w1.output()), 'w1 to learn it lost the job').catch((err) => {
-      throw new Error(`${(err as Error).message}; w1 said:\n${w1.output()}`);
-    });
+    await until(() => /lost the lock|refused/.test(w1.output()), 'w1 to learn it lost the job').catch(
+      (err) => {
+        throw new Error(`${(err as Error).message}; w1 said:\n${w1.output()}`);
+      },
+    );
     const events = assertExactlyOnce(p);
     const done = events.find((e) => e.type === 'queue.job' && e.state === 'completed');
     expect(done?.worker).toBe('w2');
