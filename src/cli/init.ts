@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { agentNameProblem } from '../agents/names.js';
 import { ADAPTERS, agentLabel } from '../agents/registry.js';
 import { CONFIG_FILES, type ConfigResult, loadConfig, parseConfigText } from '../config.js';
 import type { Config } from '../config-schema.js';
@@ -166,12 +167,10 @@ async function initProject(ctx: CliContext, flags: InitFlags) {
       hint: 'Baton keeps one git worktree per feature, so it needs a repository: run `git init` first (and commit once).',
     });
   });
-  if (flags.agent !== undefined && ADAPTERS[flags.agent] === undefined) {
-    throw new UserError('init/unknown-agent', `unknown agent "${flags.agent}"`, {
-      exitCode: 2,
-      hint: `Known agents: ${Object.keys(ADAPTERS).join(', ')}.`,
-    });
-  }
+  // The one test of an agent's name (a property of every object, `constructor`, is none), with its "did you mean".
+  const problem = flags.agent === undefined ? undefined : agentNameProblem(flags.agent);
+  if (problem)
+    throw new UserError('init/unknown-agent', problem.message, { exitCode: 2, hint: problem.hint });
   const found = await installedAgents(ctx.env);
   const agent = flags.agent ?? found[0]?.name ?? 'claude';
   const { runner, unreadPackage } = chooseTestRunner(root, flags.test);

@@ -57,16 +57,21 @@ export async function fixContracts(cwd: string): Promise<FixOutcome> {
   return outcome;
 }
 
-function fixContract(
+/**
+ * Writes the checks `fixContracts` found into one contract loaded a moment ago, read again from its file
+ * as every contract reader reads it (never through a link out of the repository): when what is there now
+ * cannot be read so, it is left alone and each of its fixes is told why (`outcome.skipped`).
+ */
+export function fixContract(
   root: string,
   contract: Contract,
   knownIds: ReadonlySet<string>,
   outcome: FixOutcome,
 ): void {
   const path = join(root, contract.file);
-  const read = readContractFile(path);
+  const read = readContractFile(root, path);
   if (!read.ok) {
-    // Replaced since it was read a moment ago (by a FIFO, say): left alone, each fix told why.
+    // Replaced since it was read a moment ago (by a FIFO, or a link out of the repository): left alone, each fix told why.
     for (const fix of httpFixes(contract)) {
       const line = contract.positions?.[`acceptance_criteria.${fix.index}`]?.line;
       const where = { file: contract.file, line, criterion: fix.criterion.id, check: `http: ${fix.flow}` };

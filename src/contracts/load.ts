@@ -9,7 +9,7 @@ import { parseContract } from './parse.js';
 import { ParseCache } from './parse-cache.js';
 import type { SalvagedContract } from './salvage.js';
 import type { Contract } from './schema.js';
-import { linkedFileOutside, linkedFolder } from './spec-links.js';
+import { type LinkedOutside, linkedFileOutside, linkedFolder, linkOutside } from './spec-links.js';
 
 /** The most a contract may hold: a contract is a page of fields, far below this. */
 export const MAX_CONTRACT_BYTES = 1024 * 1024;
@@ -199,20 +199,41 @@ function misplacedContracts(specs: string, specsRel: string, files: readonly str
   });
 }
 
+/** A feature's contract.md or spec.md read: its text, or why not (a link out of the repository among the reasons). */
+export type FeatureFileRead = TextRead | LinkedOutside;
+
+/** Why a feature's contract.md or spec.md was not read. */
+type FeatureFileUnread = Extract<FeatureFileRead, { ok: false }>;
+
 /**
- * A contract file read as every reader of one reads it: a regular file (a FIFO is never waited on, a
- * folder, a device or a dangling symlink is told as such) of at most MAX_CONTRACT_BYTES, BOM dropped.
+ * A contract file at `path` read as every reader of one reads it (the loader, `lint --fix`, the dashboard,
+ * a queued run): see `readFeatureText`. `root` is the repository it must not lead out of.
  */
-export function readContractFile(path: string): TextRead {
-  return readRegularText(path, { maxBytes: MAX_CONTRACT_BYTES, what: 'a contract', followLinks: true });
+export function readContractFile(root: string, path: string): FeatureFileRead {
+  return readFeatureText(root, path, 'contract');
+}
+
+/**
+ * A feature's contract.md or spec.md read as every reader of one reads it, the one place that says how:
+ * never through a symbolic link to a file outside the repository at `root` (refused unread, DESIGN §6:
+ * the text goes into an agent's task or onto a page), a link inside it followed; a regular file (a FIFO
+ * is never waited on, a folder, a device or a dangling symlink is told as such) of at most
+ * MAX_CONTRACT_BYTES (MAX_SPEC_BYTES for a spec), BOM dropped.
+ */
+function readFeatureText(root: string, path: string, what: 'contract' | 'spec'): FeatureFileRead {
+  const outside = linkedFileOutside(root, path, what);
+  if (outside) return outside;
+  return what === 'contract'
+    ? readRegularText(path, { maxBytes: MAX_CONTRACT_BYTES, what: 'a contract', followLinks: true })
+    : readRegularText(path, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
 }
 
 /**
  * The text of a contract read again after it loaded (to send it or edit it), or a user error naming
- * what is there now instead; `file` is its path as shown.
+ * what is there now instead; `file` is its path as shown, relative to the repository `root`.
  */
-export function rereadContract(path: string, file: string): string {
-  const read = readContractFile(path);
+export function rereadContract(root: string, file: string): string {
+  const read = readContractFile(root, join(root, file));
   if (read.ok) return read.text;
   const diagnostic = unreadable(file, read, 'contract');
   // No location here to name the file: the message does.
@@ -231,21 +252,19 @@ function readFeatureFile(
 ): string | undefined | Diagnostic {
   const path = join(dir, `${what}.md`);
   const file = relative(root, path);
-  const outside = linkedFileOutside(root, path, file, what);
-  if (outside) return outside;
-  const read =
-    what === 'contract'
-      ? readContractFile(path)
-      : readRegularText(path, { maxBytes: MAX_SPEC_BYTES, what: 'a spec', followLinks: true });
+  const read = readFeatureText(root, path, what);
   if (read.ok) return read.text;
   return read.reason === 'missing' ? undefined : unreadable(file, read, what);
 }
 
 /**
  * The error for a contract or spec that is there but cannot be read, located at its path (which the
- * message leaves to the location, so it is said once: `specs/a/spec.md: error: the spec is a FIFO, …`).
+ * message leaves to the location, so it is said once: `specs/a/spec.md: error: the spec is a FIFO, …`),
+ * or refused as a link out of the repository (`contracts/link-outside`).
  */
-function unreadable(file: string, { reason, problem }: TextUnread, what: 'contract' | 'spec'): Diagnostic {
+function unreadable(file: string, read: FeatureFileUnread, what: 'contract' | 'spec'): Diagnostic {
+  if (read.reason === 'link-outside') return linkOutside(file, read.problem, 'file');
+  const { reason, problem } = read;
   return {
     severity: 'error',
     code:

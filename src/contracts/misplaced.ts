@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../errors.js';
 import { FEATURE_ID_PATTERN } from './feature-id.js';
 import { isHeadingForm } from './heading-form.js';
-import { parseContract } from './parse.js';
+import { parseContract, writtenFields } from './parse.js';
 
 /**
  * The warning for a file of the specs folder itself (`rel`, its `text`) that looks like a contract, or
@@ -17,13 +17,14 @@ export function misplacedContract(rel: string, text: string, specsRel: string): 
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   if (!/\.md$/i.test(name)) return undefined;
   const parsed = parseContract(text, rel);
-  const written = frontMatterId(text);
+  // Read as lint reads it (quotes, comments, a number, a block scalar), even when other fields do not validate.
+  const written = writtenFields(text)?.feature_id;
   const looksLike =
     parsed.ok || written !== undefined || isHeadingForm(text) || name.toLowerCase() === 'contract.md';
   if (!looksLike) return undefined;
   const id = parsed.ok
     ? parsed.value.feature_id
-    : written && FEATURE_ID_PATTERN.test(written)
+    : typeof written === 'string' && FEATURE_ID_PATTERN.test(written)
       ? written
       : undefined;
   const target = `${specsRel}/${id ?? '<feature_id>'}/contract.md`;
@@ -34,16 +35,4 @@ export function misplacedContract(rel: string, text: string, specsRel: string): 
     location: { file: rel },
     hint: `Move ${rel} to ${target}${id ? '' : ', the folder named by its feature_id'}.`,
   };
-}
-
-/** The `feature_id` a YAML front matter gives, as written (quotes dropped), or undefined (pure). */
-function frontMatterId(text: string): string | undefined {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if ((lines[0] ?? '').trim() !== '---') return undefined;
-  for (const line of lines.slice(1)) {
-    if (line.trim() === '---') return undefined;
-    const m = /^feature_id\s*:\s*(.*?)\s*(?:#.*)?$/.exec(line);
-    if (m) return (m[1] ?? '').replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return undefined;
 }

@@ -87,6 +87,22 @@ export function parseContract(text: string, file: string, options: ParseContract
   return { ok: true, value: contract, warnings };
 }
 
+/**
+ * The fields a contract's text writes, before any validation (pure): its YAML front matter read by the
+ * YAML parser `parseContract` uses, or its heading form's fields; undefined when it has neither form, or
+ * its front matter does not parse or is not a mapping. For a reader that asks only what is written
+ * (`feature_id: "003"  # note` is the string 003, `feature_id: 003` the number 3, as lint reads them).
+ */
+export function writtenFields(text: string): Record<string, unknown> | undefined {
+  const clean = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const read = readRaw(clean, clean.split(/\r?\n/), '', {});
+  if (!read.ok) return undefined;
+  const { data } = read.value;
+  return typeof data === 'object' && data !== null && !Array.isArray(data)
+    ? (data as Record<string, unknown>)
+    : undefined;
+}
+
 /** The indices of the criteria an empty check was taken out of (the one object `findEmptyChecks` replaced). */
 function emptiedCriteria(written: unknown, checked: unknown): Set<number> {
   if (!Array.isArray(written) || !Array.isArray(checked) || written === checked) return new Set();

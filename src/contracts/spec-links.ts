@@ -29,20 +29,27 @@ export function linkedFolder(root: string, path: string, rel: string): 'inside' 
       hint: `Point ${rel} at the feature's folder inside the repository, or remove the link.`,
     };
   }
-  return linkOutside(rel, target, 'folder', 'contract');
+  return linkOutside(rel, outsideProblem(target, 'folder', 'contract'), 'folder');
+}
+
+/** A feature's contract.md or spec.md refused unread: a symbolic link to a file outside the repository. */
+export interface LinkedOutside {
+  ok: false;
+  reason: 'link-outside';
+  /** Finishes a sentence that starts with the path, as a `TextRead`'s problem does. */
+  problem: string;
 }
 
 /**
- * The error refusing a feature's contract.md or spec.md that is a symbolic link to a regular file outside
- * the repository, or undefined for any other path: a link inside it is read like a file, and a link to
+ * The refusal of a feature's contract.md or spec.md that is a symbolic link to a regular file outside the
+ * repository, or undefined for any other path: a link inside it is read like a file, and a link to
  * nothing or to something not a regular file is left to the reader to name.
  */
 export function linkedFileOutside(
   root: string,
   path: string,
-  rel: string,
   what: 'contract' | 'spec',
-): Diagnostic | undefined {
+): LinkedOutside | undefined {
   let target: string;
   let real: string;
   try {
@@ -52,20 +59,24 @@ export function linkedFileOutside(
   } catch {
     return undefined;
   }
-  return isInside(realNearest(root), real) ? undefined : linkOutside(rel, target, 'file', what);
+  if (isInside(realNearest(root), real)) return undefined;
+  return { ok: false, reason: 'link-outside', problem: outsideProblem(target, 'file', what) };
 }
 
-/** The one `contracts/link-outside` error, for a feature folder or a file of one linking out of the repository. */
-function linkOutside(
-  rel: string,
-  target: string,
-  kind: 'folder' | 'file',
-  what: 'contract' | 'spec',
-): Diagnostic {
+/** Why a link out of the repository is refused, after its path: "is a symbolic link to …, a file outside …". */
+function outsideProblem(target: string, kind: 'folder' | 'file', what: 'contract' | 'spec'): string {
+  return `is a symbolic link to ${target}, a ${kind} outside the repository; Baton reads no ${what} from outside it`;
+}
+
+/**
+ * The one `contracts/link-outside` error, for a feature folder or a file of one (`rel`) linking out of
+ * the repository, `problem` being what `outsideProblem` says of it.
+ */
+export function linkOutside(rel: string, problem: string, kind: 'folder' | 'file'): Diagnostic {
   return {
     severity: 'error',
     code: 'contracts/link-outside',
-    message: `${rel} is a symbolic link to ${target}, a ${kind} outside the repository; Baton reads no ${what} from outside it`,
+    message: `${rel} ${problem}`,
     location: { file: rel },
     hint:
       kind === 'folder'

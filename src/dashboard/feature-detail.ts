@@ -31,9 +31,10 @@ const TAIL_BYTES = 256 * 1024;
 const CONTRACT_BYTES = 256 * 1024;
 
 /**
- * Gathers a feature's detail. Only two files are read: the contract the plan names and the agent log
- * at the place Baton writes it for this feature's run (`agentLogPath`) — never a path a client sent
- * or a line of the log named (the log is a file anyone can append to).
+ * Gathers a feature's detail. Only two files are read: the contract the plan names (as the loader reads
+ * it: none when it became a link out of the repository since the plan loaded) and the agent log at the
+ * place Baton writes it for this feature's run (`agentLogPath`) — never a path a client sent or a line
+ * of the log named (the log is a file anyone can append to).
  */
 export function readFeatureDetail(options: {
   root: string;
@@ -45,7 +46,7 @@ export function readFeatureDetail(options: {
   const { root, feature } = options;
   let contract: FeatureDetail['contract'] = null;
   if (options.contractFile !== undefined) {
-    const read = readContractFile(resolve(root, options.contractFile));
+    const read = readContractFile(root, resolve(root, options.contractFile));
     if (read.ok) contract = { file: options.contractFile, ...cutBytes(read.text, CONTRACT_BYTES) };
   }
   let agentLog: FileTail | null = null;

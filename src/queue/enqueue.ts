@@ -1,6 +1,5 @@
 /** Putting a queued run's features on their agents' queues (`baton run --queue`): one job per feature, once. */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
@@ -37,7 +36,7 @@ function jobDataOf(
     base_ref: baseRefOf(runId),
     contract: {
       file: feature.file,
-      text: rereadContract(join(opts.root, feature.file), feature.file),
+      text: rereadContract(opts.root, feature.file),
       ...(feature.spec !== undefined ? { spec: feature.spec } : {}),
     },
     known_ids: [...opts.plan.order],

@@ -1,5 +1,6 @@
 /** Which agents a worker takes jobs for: the ones it names (each must be installed), else every one found here. */
 import { hostname } from 'node:os';
+import { AGENT_NAMES, agentNameProblem } from '../agents/names.js';
 import { ADAPTERS } from '../agents/registry.js';
 import { UserError } from '../errors.js';
 import type { WorkerOptions } from './worker.js';
@@ -19,12 +20,18 @@ export async function chooseAgents(
       chosen.push(name);
       continue;
     }
+    // The one test of an agent's name (a property of every object, `constructor`, is none), with its "did you mean".
+    const problem = agentNameProblem(name);
     const adapter = ADAPTERS[name];
-    if (!adapter) {
-      throw new UserError('worker/unknown-agent', `unknown agent "${name}" in --agents`, {
-        hint: `Known agents: ${[...Object.keys(ADAPTERS), 'command'].sort().join(', ')}.`,
-        exitCode: 2,
-      });
+    if (problem || !adapter) {
+      throw new UserError(
+        'worker/unknown-agent',
+        `${problem?.message ?? `unknown agent "${name}"`} in --agents`,
+        {
+          hint: `Known agents: ${[...AGENT_NAMES, 'command'].sort().join(', ')}.`,
+          exitCode: 2,
+        },
+      );
     }
     const found = await adapter.detect(opts.env, opts.agentConfig?.agents[name], opts.agentConfig?.root);
     if (found.installed) {

@@ -214,6 +214,24 @@ describe('baton init', () => {
     expect(sample).toContain(`run: "${run}"`);
   });
 
+  it('refuses an --agent that names no agent, with the nearest one and the known ones, writing nothing', async () => {
+    const r = repo();
+    const typo = await runBaton(['init', '--agent', 'cladue'], { cwd: r.root, env: { PATH: bareBin(r) } });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      'baton: unknown agent "cladue" (did you mean "claude"?) [init/unknown-agent]',
+    );
+    expect(typo.stderr).toContain('Known agents: aider, claude, codex, demo, gemini, opencode');
+    // A name every object has is no agent either (it was written into the config, which then did not load).
+    const inherited = await runBaton(['init', '--agent', 'constructor'], {
+      cwd: r.root,
+      env: { PATH: bareBin(r) },
+    });
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toContain('unknown agent "constructor"');
+    expect(existsSync(join(r.root, 'baton.config.json'))).toBe(false);
+  });
+
   it('picks an installed agent and names the others it found', async () => {
     const r = repo();
     const bin = bareBin(r);

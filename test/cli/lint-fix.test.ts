@@ -1,6 +1,9 @@
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type FixOutcome, fixContract } from '../../src/cli/lint-fix.js';
+import { loadConfig } from '../../src/config.js';
+import { readContracts } from '../../src/contracts/load.js';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -151,6 +154,29 @@ describe('baton lint --fix', () => {
     expect(out.stdout + out.stderr).toContain(
       `${FILE} is a symbolic link to ${outside}, a file outside the repository; Baton reads no contract from outside it [contracts/link-outside]`,
     );
+    expect(readFileSync(outside, 'utf8')).toBe(text);
+  });
+
+  it('leaves alone a contract.md that became a symlink out of the repository after it loaded, reading nothing there', async () => {
+    const text = contract('  - GET /b p95 < 40 ms');
+    const r = repo({ [FILE]: text });
+    const config = loadConfig(r.root);
+    if (!config.ok) throw new Error('bad config');
+    const read = await readContracts(config.value);
+    if (!read.ok) throw new Error('contracts did not read');
+    const [loaded] = read.value.contracts;
+    if (!loaded) throw new Error('no contract');
+    // Between the load and the fix, the file is replaced by a link to a file outside the repository.
+    const outside = join(dirname(r.root), 'outside.md');
+    writeFileSync(outside, text);
+    rmSync(join(r.root, FILE));
+    symlinkSync(outside, join(r.root, FILE));
+    const outcome: FixOutcome = { applied: [], skipped: [] };
+    fixContract(r.root, loaded, new Set(read.value.folders), outcome);
+    expect(outcome.applied).toEqual([]);
+    expect(outcome.skipped.map((s) => s.reason)).toEqual([
+      `the file is a symbolic link to ${outside}, a file outside the repository; Baton reads no contract from outside it`,
+    ]);
     expect(readFileSync(outside, 'utf8')).toBe(text);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { loadContracts } from '../../src/contracts/load.js';
+import { loadContracts, rereadContract } from '../../src/contracts/load.js';
 import { UserError } from '../../src/errors.js';
 import { loadProject, selectFeatures } from '../../src/project.js';
 import { runBaton } from '../rig/cli.js';
@@ -419,5 +419,29 @@ describe('a contract.md or spec.md that is a symbolic link', () => {
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('is refused when read again after the load (a queued run sends its text), and read when inside', () => {
+    const r = repo({ 'shared/api.md': contract('api'), 'specs/web/contract.md': contract('web') });
+    mkdirSync(join(r.root, 'specs/api'), { recursive: true });
+    symlinkSync('../../shared/api.md', join(r.root, 'specs/api/contract.md'));
+    expect(rereadContract(r.root, 'specs/api/contract.md')).toBe(contract('api'));
+    const secret = join(r.root, '..', 'private.md');
+    writeFileSync(secret, 'PRIVATE TEXT\n');
+    rmSync(join(r.root, 'specs/web/contract.md'));
+    symlinkSync(secret, join(r.root, 'specs/web/contract.md'));
+    const err = (() => {
+      try {
+        rereadContract(r.root, 'specs/web/contract.md');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })() as UserError;
+    expect(err).toBeInstanceOf(UserError);
+    expect([err.code, err.message]).toEqual([
+      'contracts/link-outside',
+      `specs/web/contract.md is a symbolic link to ${secret}, a file outside the repository; Baton reads no contract from outside it`,
+    ]);
   });
 });

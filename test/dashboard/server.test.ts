@@ -479,6 +479,35 @@ describe('dashboard server: the contract in the detail', () => {
       });
     }
   });
+
+  it('shows no contract that became a link out of the repository after the plan loaded, never the file there', async () => {
+    const repo = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
+    cleanups.push(() => repo.cleanup());
+    const dash = await startDashboard({
+      root: repo.root,
+      logPath: join(repo.root, '.baton', 'log.jsonl'),
+      port: 0,
+      pollMs: 50,
+      loadProject: async () => {
+        const p = await loadProject(repo.root);
+        return { plan: p.plan, diagnostics: p.warnings };
+      },
+    });
+    cleanups.push(() => dash.close());
+    const detail = async () =>
+      JSON.parse((await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) })).body);
+    expect((await detail()).contract.file).toBe('specs/feature-001-a/contract.md');
+    // The plan still names the contract (it reloads when a run starts); what is there now leads outside.
+    const secret = join(repo.root, '..', 'private.md');
+    writeFileSync(secret, 'PRIVATE TEXT\n');
+    const file = join(repo.root, 'specs', 'feature-001-a', 'contract.md');
+    rmSync(file);
+    symlinkSync(secret, file);
+    const after = await detail();
+    expect(after.feature.status).toBe('pending');
+    expect(after.contract).toBeNull();
+    expect(JSON.stringify(after)).not.toContain('PRIVATE');
+  });
 });
 
 describe('dashboard server: headline metrics', () => {
