@@ -1,4 +1,5 @@
 import type { Config } from '../config-schema.js';
+import { FEATURE_ID_PATTERN } from '../contracts/feature-id.js';
 import { AgentSpecSchema } from '../contracts/schema.js';
 import type { FeatureEnded } from '../log/events.js';
 import { z } from '../zod.js';
@@ -10,7 +11,7 @@ export const JobDataSchema = z.object({
   run_id: z.string().check(z.minLength(1)),
   /** This enqueue of the job (`jobInstanceOf`): a job enqueued again names its attempts apart. */
   enqueue: z.string().check(z.regex(/^[0-9a-f]{8}$/)),
-  feature_id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/)),
+  feature_id: z.string().check(z.regex(FEATURE_ID_PATTERN)),
   agent: AgentSpecSchema,
   /** The adapter name, also the queue the job is on. */
   agent_name: z.string().check(z.minLength(1)),
