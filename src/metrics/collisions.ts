@@ -16,7 +16,10 @@ export interface CollisionRecord {
   paths: string[];
   detected_at: string;
   resolved_at: string | null;
-  /** Minutes between the first detection and the start of integration; null when integration did not start. */
+  /**
+   * Minutes between the first detection and the start of the first delivered integration attempt; null
+   * when none started (an attempt discarded since does not count), or when it started before the detection.
+   */
   lead_min: number | null;
   /**
    * Whether the delivered integration conflicted on one of these paths between these features; null
