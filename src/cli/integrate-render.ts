@@ -312,6 +312,21 @@ function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: Attem
 }
 
 /**
+ * The outcome on the summary line, painted: a clean integration whose `--into` was refused is not
+ * called clean (the line after it says why the branch was left where it was).
+ */
+function outcomeWords(r: IntegrationResult, p: Palette): string {
+  if (r.outcome === 'clean' && r.into && !r.into.moved) return p.red(`merged, ${r.into.branch} not moved`);
+  const paint =
+    r.outcome === 'clean'
+      ? p.green
+      : r.outcome === 'partial' || r.outcome === 'interrupted'
+        ? p.yellow
+        : p.red;
+  return paint(r.outcome);
+}
+
+/**
  * Prints how the integration ended: conflict or failed tests, checks, the summary and `--into`;
  * `time` is the attempt's integration time as the report counts it, read from the log.
  */
@@ -329,14 +344,8 @@ export function renderResult(
       `${id}: ${paint(`${t.passed}/${t.total} integration checks passed`)}${t.unverifiable ? `, ${t.unverifiable} unverifiable` : ''}`,
     );
   }
-  const paint =
-    r.outcome === 'clean'
-      ? p.green
-      : r.outcome === 'partial' || r.outcome === 'interrupted'
-        ? p.yellow
-        : p.red;
   out(
-    `Integration ${paint(r.outcome)} in ${integrationTook(r, time)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
+    `Integration ${outcomeWords(r, p)} in ${integrationTook(r, time)}: ${countSteps(r)}; ${r.branch} at ${r.commit.slice(0, 10)} in ${r.worktree}`,
   );
   for (const s of r.steps) {
     if (s.status === 'not-merged')

@@ -12,8 +12,9 @@ import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/c
 import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { assertIntoHoldsBase } from '../integrate/into-holds.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
+import { nothingToMerge } from '../integrate/nothing-to-merge.js';
 import { nameOfBase, predictConflicts } from '../integrate/predict.js';
-import { INCLUDABLE_STATUSES, nothingToMerge, notRunReason, parseInclude } from '../integrate/selection.js';
+import { INCLUDABLE_STATUSES, notRunReason, parseInclude } from '../integrate/selection.js';
 import {
   type CheckRunner,
   CONFLICT_POLICIES,
@@ -220,6 +221,26 @@ async function baseCommit(project: Project, flags: IntegrateFlags): Promise<stri
   });
 }
 
+/** `--predict-only`: the prediction's JSON, the features it would leave out, and the exit the merge would have. */
+function printPredictOnly(
+  a: AnewInput,
+  selection: Awaited<ReturnType<typeof chooseForIntegration>>,
+  prediction: Awaited<ReturnType<typeof predictConflicts>>,
+): void {
+  if (a.flags.json) {
+    const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
+    a.ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
+  }
+  for (const id of selection.notRun)
+    a.out(`  not merged: ${id} (${notRunReason(id, selection.undecided?.[id])})`);
+  for (const x of selection.excluded)
+    a.out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
+  // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
+  const conflicts = prediction.conflicts.length + prediction.base_conflicts.length;
+  const leftOut = selection.notRun.length + selection.excluded.length;
+  a.setExit(conflicts > 0 || leftOut > 0 ? 1 : 0);
+}
+
 /** Selects, predicts and merges: `baton integrate [ids…]` without `--continue`. */
 async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   const { project, flags, ctx, out } = a;
@@ -256,18 +277,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
   // Ctrl-C during the prediction: nothing merged yet, nothing to record.
   if (a.settings.signal?.aborted) return undefined;
   if (flags.predictOnly) {
-    if (flags.json) {
-      const doc = { prediction, not_run: selection.notRun, not_merged: selection.excluded };
-      ctx.stdout.write(`${stringifyJson(doc, 2)}\n`);
-    }
-    for (const id of selection.notRun)
-      out(`  not merged: ${id} (${notRunReason(id, selection.undecided?.[id])})`);
-    for (const x of selection.excluded)
-      out(escapeControl(`  not merged: ${x.feature_id} (${x.status}: ${x.reason})`));
-    // As the merge would: 1 when it would conflict or leave a selected feature out (outcome partial).
-    const conflicts = prediction.conflicts.length + prediction.base_conflicts.length;
-    const leftOut = selection.notRun.length + selection.excluded.length;
-    a.setExit(conflicts > 0 || leftOut > 0 ? 1 : 0);
+    printPredictOnly(a, selection, prediction);
     return undefined;
   }
   if (flags.into !== undefined) {
@@ -288,6 +298,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     notRun: selection.notRun,
     ...(selection.undecided ? { undecided: selection.undecided } : {}),
     excluded: selection.excluded,
+    ...(selection.recheck ? { recheck: selection.recheck } : {}),
     include: a.include,
     included: selection.included,
     base,

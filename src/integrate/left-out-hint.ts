@@ -5,13 +5,15 @@
 import { INTEGRATION_BRANCH } from '../git/refs.js';
 import type { FeatureStatus } from '../log/events.js';
 import { ANY_BRANCH, type ContinueFlags, freshCommand, rerunCommands } from './continue-command.js';
+import { verifyMovedHint } from './moved-since-failure.js';
 import type { MergeStep } from './types.js';
 
 /**
  * What to do about the selected features left out, and how to take what merged (pure), every command
  * with the integration's flags (`flags.into` undefined: none was named, `<branch>` shown), each naming
  * the features it integrates:
- * those that did not pass are fixed and re-run; those that passed and were left out for their commit
+ * those that did not pass are fixed and re-run, but those whose branch moved since their checks failed
+ * (`recheck`) are verified; those that passed and were left out for their commit
  * or a dependency are not re-run (the reason given for each says what it needs); those left out only
  * for a conflict (`--on-conflict skip`, and what depends on them) are integrated again and the
  * conflict resolved, after a fix and re-run for those `--include` let in (`included`: their checks
@@ -26,8 +28,11 @@ export function leftOutHint(
 ): string | undefined {
   const ids = (keep: (s: MergeStep) => boolean) => steps.filter(keep).map((s) => s.feature_id);
   const letIn = new Map(included.map((f) => [f.feature_id, f.status]));
+  const recheck = ids((s) => s.status === 'not-merged' && s.recheck === true);
   const rerun = ids(
-    (s) => s.status === 'not-run' || (s.status === 'not-merged' && s.feature_status !== 'complete'),
+    (s) =>
+      s.status === 'not-run' ||
+      (s.status === 'not-merged' && s.feature_status !== 'complete' && s.recheck !== true),
   );
   const passed = ids((s) => s.status === 'not-merged' && s.feature_status === 'complete');
   const skipped = ids((s) => s.status === 'skipped');
@@ -47,7 +52,8 @@ export function leftOutHint(
   const one = (xs: readonly string[], single: string, many: string) => (xs.length === 1 ? single : many);
   const again = ids((s) => s.status === 'merged' || s.status === 'skipped');
   const todo: string[] = [];
-  if (rerun.length > 0) todo.push(`Fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
+  if (recheck.length > 0) todo.push(verifyMovedHint(recheck));
+  if (rerun.length > 0) todo.push(`fix and re-run ${rerun.join(', ')} (${rerunCommands(rerun)})`);
   if (passed.length > 0) {
     todo.push(
       `do what the reason given for ${passed.join(', ')} says (${one(passed, 'it', 'they')} passed: nothing to re-run), then integrate again`,

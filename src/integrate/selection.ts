@@ -25,9 +25,8 @@ import {
 import { FEATURE_STATUSES, type FeatureStatus, type IntegrationExclusion } from '../log/events.js';
 import type { FeatureState } from '../log/fold.js';
 import { resumeRunCommand } from '../runner/resume-command.js';
-import { someOf } from '../text/some-of.js';
 import type { HeldWork } from './carried-work.js';
-import { rerunCommands } from './continue-command.js';
+import { movedSinceFailedChecks, movedSinceFailureWords } from './moved-since-failure.js';
 
 /** Statuses `--include` accepts: every status but `complete`, which is always taken. */
 export const INCLUDABLE_STATUSES: readonly FeatureStatus[] = FEATURE_STATUSES.filter((s) => s !== 'complete');
@@ -89,6 +88,8 @@ export interface IntegrationSelection {
   undecided?: Readonly<Record<string, string>>;
   /** Selected features with a branch that are left out, with their status and why. */
   excluded: IntegrationExclusion[];
+  /** Of `excluded`, those whose branch moved since their checks failed (`movedSinceFailedChecks`): to verify. */
+  recheck?: string[];
   /** Features in `merge` whose status is not `complete`, let in by `include`. */
   included: Array<{ feature_id: string; status: FeatureStatus }>;
 }
@@ -272,9 +273,16 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
       });
     }
   };
+  const recheck: string[] = [];
   for (const id of order) {
     if (out.has(id)) continue;
-    const reason = notTakenReason(input.plan.byId.get(id), input.stateOf(id), input, input.tipOf(id));
+    const f = input.stateOf(id);
+    const tip = input.tipOf(id);
+    let reason = notTakenReason(input.plan.byId.get(id), f, input, tip);
+    if (reason !== undefined && tip !== undefined && movedSinceFailedChecks(f, tip)) {
+      reason = `${reason}; ${movedSinceFailureWords(id, tip, f.commit)}`;
+      recheck.push(id);
+    }
     const why = reason ?? missingDependency(input, id, order, notRun);
     if (why !== undefined) leaveOut(id, why);
   }
@@ -286,7 +294,14 @@ export function selectForIntegration(input: SelectionInput): IntegrationSelectio
   const rank = new Map(order.map((id, i) => [id, i]));
   excluded.sort((a, b) => (rank.get(a.feature_id) ?? 0) - (rank.get(b.feature_id) ?? 0));
   const undecided = undecidedOf(input, notRun);
-  return { merge, notRun, excluded, included, ...(Object.keys(undecided).length > 0 ? { undecided } : {}) };
+  return {
+    merge,
+    notRun,
+    excluded,
+    included,
+    ...(recheck.length > 0 ? { recheck } : {}),
+    ...(Object.keys(undecided).length > 0 ? { undecided } : {}),
+  };
 }
 
 /**
@@ -323,75 +338,4 @@ function carriedWorkReason(input: SelectionInput, order: readonly string[], held
       ? undefined
       : status;
   return `its branch carries ${held.feature_id}'s work (commit ${held.commit.slice(0, 10)}), which is not merged${why ? ` (${why})` : ''}: it would come along; take it off the branch, or integrate ${held.feature_id} with it`;
-}
-
-/**
- * The error when no selected feature can be merged, naming why each was left out; when the run in
- * progress (the selection's `running`, as `chooseForIntegration` found it) has not finished with one of
- * them, it says so (`integrate/run-in-progress`), as other commands do, rather than offer
- * `--include running` for work under way.
- */
-export function nothingToMerge(
-  selection: IntegrationSelection & {
-    running?: { run_id: string; pid: number; unfinished: readonly string[] } | undefined;
-  },
-): UserError {
-  const { running } = selection;
-  const undecided = Object.keys(selection.undecided ?? {}).filter((id) => selection.notRun.includes(id));
-  if (selection.excluded.length === 0 && undecided.length > 0) return undecidedRefusal(selection, undecided);
-  if (selection.excluded.length === 0) {
-    return new UserError('integrate/nothing', 'no feature has a branch to integrate', {
-      hint: 'Run `baton run` first; it makes a branch baton/<id> per feature.',
-    });
-  }
-  const left = [
-    ...selection.excluded.map((x) => `${x.feature_id} (${x.status}: ${x.reason})`),
-    ...undecided.map((id) => `${id} (${notRunReason(id, selection.undecided?.[id])})`),
-  ].join(', ');
-  const underWay = selection.excluded.filter((x) => running?.unfinished.includes(x.feature_id));
-  if (running && underWay.length > 0) {
-    return new UserError(
-      'integrate/run-in-progress',
-      `no selected feature can be merged yet: run ${running.run_id} is in progress (baton pid ${running.pid}) and has not finished ${someOf(
-        underWay.map((x) => x.feature_id),
-        5,
-      )}; not merged: ${left}`,
-      { hint: 'Wait for the run to end (`baton status --watch` follows it), then integrate.' },
-    );
-  }
-  const statuses = [...new Set(selection.excluded.map((x) => x.status))].filter((s) => s !== 'complete');
-  const unfinished = selection.excluded.filter((x) => x.status !== 'complete').map((x) => x.feature_id);
-  const hints = [
-    ...(statuses.length > 0
-      ? [
-          `Fix and re-run them (${rerunCommands(unfinished)}), or merge them anyway with --include ${statuses.join(',')}.`,
-        ]
-      : []),
-    // A complete feature is left out for its commit or a dependency: the reason says what to do.
-    ...(selection.excluded.some((x) => x.status === 'complete')
-      ? ['Each reason above says what it needs.']
-      : []),
-    ...(undecided.length > 0
-      ? [`\`${resumeRunCommand(undecided)}\` selects a winner for ${undecided.join(', ')}.`]
-      : []),
-  ];
-  return new UserError('integrate/nothing-passed', `no selected feature can be merged; not merged: ${left}`, {
-    hint: hints.join(' '),
-  });
-}
-
-/**
- * The error when the only selected features with work are best-of-N ones whose run ended before a
- * winner was chosen: undecided, not unrun, and `baton run --resume` decides them, as `pick`, `verify`,
- * `clean` and `run` say.
- */
-function undecidedRefusal(selection: IntegrationSelection, ids: readonly string[]): UserError {
-  const whys = ids.map((id) => `${id} (${selection.undecided?.[id] ?? 'no attempt was selected yet'})`);
-  return new UserError(
-    'integrate/undecided',
-    `best-of-N is not decided yet for ${whys.join(', ')}: no attempt is its work to integrate, and no other selected feature has a branch`,
-    {
-      hint: `Run \`${resumeRunCommand(ids)}\`: it stops what the dead run left running, runs the attempts that did not end and selects the winner; integrate after.`,
-    },
-  );
 }

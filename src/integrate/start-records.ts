@@ -48,6 +48,7 @@ export function recordLeftOut(session: Session, o: StartIntegrationOptions): voi
       status: 'not-merged',
       feature_status: x.status,
       reason: x.reason,
+      ...(o.recheck?.includes(x.feature_id) ? { recheck: true as const } : {}),
     });
     emit(session, {
       type: 'merge.skipped',

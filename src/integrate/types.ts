@@ -80,8 +80,17 @@ export type MergeStep =
   | { feature_id: string; status: 'conflict'; files: string[]; with: string[]; duration_ms: number }
   | { feature_id: string; status: 'skipped'; reason: string }
   | { feature_id: string; status: 'not-run'; reason: string }
-  /** Left out because its folded status is not `complete` (or it depends on such a feature). */
-  | { feature_id: string; status: 'not-merged'; feature_status: FeatureStatus; reason: string }
+  /**
+   * Left out because its folded status is not `complete` (or it depends on such a feature); `recheck`:
+   * its branch moved since its checks failed (`IntegrationSelection.recheck`), so `baton verify` is next.
+   */
+  | {
+      feature_id: string;
+      status: 'not-merged';
+      feature_status: FeatureStatus;
+      reason: string;
+      recheck?: true;
+    }
   /** Its branch adds no commit beyond the integration: nothing was merged, so no commit is claimed. */
   | { feature_id: string; status: 'nothing-to-merge'; reason: string };
 
@@ -202,6 +211,8 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   undecided?: Readonly<Record<string, string>>;
   /** Selected features left out because their status is not `complete`. */
   excluded?: readonly IntegrationExclusion[];
+  /** Of `excluded`, those whose branch moved since their checks failed (`IntegrationSelection.recheck`). */
+  recheck?: readonly string[];
   /** Statuses `--include` opted in. */
   include?: readonly FeatureStatus[];
   /** Features in `features` whose status is not `complete` (let in by `include`). */

@@ -331,7 +331,7 @@ export function computeReport(input: ReportInput): Report {
     worksheet,
     features,
     conflicts: buildConflicts(split, scope, plan),
-    collisions: summariseCollisions(events),
+    collisions: summariseCollisions(events, split.delivered, state),
     escaped_unknown: unattributedEscapes(state),
     interventions: countInterventions(events),
     integration: buildIntegration({

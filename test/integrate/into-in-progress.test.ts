@@ -61,7 +61,7 @@ describe('integrate --into a branch being rebased', () => {
     const test = `git -C '${repo.root}' -c 'sequence.editor=sed -i 1s/^pick/edit/' rebase -q -i HEAD~1`;
     const r = await runBaton(['integrate', '--into', 'main', '--test', test], { cwd: repo.root });
     expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toContain('Integration clean');
+    expect(r.stdout).toContain('Integration merged, main not moved');
     expect(r.stdout).toContain(
       `main left where it was: cannot fast-forward main: a rebase of it is in progress in ${repo.root}`,
     );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { readLog } from '../../src/log/read.js';
-import { runBaton } from '../rig/cli.js';
+import { runBaton, runBatonProcess } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { forgeComplete } from './fixture.js';
@@ -112,5 +112,28 @@ describe('--into runs the merged features criteria again on the result', () => {
     const goodReport = await runBaton(['report'], { cwd: good.root });
     expect(goodReport.stdout).toContain('--into main: fast-forwarded to the result');
     expect(goodReport.stdout).not.toContain('criteria run again on the result before --into');
+  });
+
+  it('never calls the integration clean when --into was refused: it says the branch was not moved, and why', async () => {
+    // Each criterion wants its own file to be the only one in src/: true on each branch, false merged.
+    const alone = (id: string) => ({
+      id,
+      owns: [`src/${id}.txt`],
+      agent: { command: `mkdir -p src && echo ${id} > src/${id}.txt` },
+      criteria: [{ id: 'alone', text: 'the only file in src', run: `test "$(ls src)" = ${id}.txt` }],
+    });
+    const repo = repoWith([alone('a'), alone('b')]);
+    expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
+    const main = repo.git('rev-parse', 'main');
+    const r = runBatonProcess(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).not.toContain('Integration clean');
+    expect(r.stdout).toMatch(
+      /^Integration merged, main not moved in .*: 2 of 2 merged; baton\/integration at /m,
+    );
+    expect(r.stdout).toContain(
+      "main left where it was: criteria that passed on the features' branches failed when run again on the result",
+    );
+    expect(repo.git('rev-parse', 'main')).toBe(main);
   });
 });

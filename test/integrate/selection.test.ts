@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dependentsOf, orderForIntegration } from '../../src/graph/integration-order.js';
 import { type IntoInput, intoRefusal } from '../../src/integrate/into.js';
+import { nothingToMerge } from '../../src/integrate/nothing-to-merge.js';
 import {
-  nothingToMerge,
   notPassedReason,
   notRunReason,
   parseInclude,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../src/log/events.js';
+import { foldEvents } from '../../src/log/fold.js';
 import { summariseCollisions } from '../../src/metrics/collisions.js';
+import { splitIntegrationAttempts } from '../../src/metrics/integration.js';
+
+/** The collisions judged as the report judges them: the delivered attempts, the fold's winners. */
+function summarise(events: readonly LogEvent[]) {
+  return summariseCollisions(events, splitIntegrationAttempts(events).delivered, foldEvents(events));
+}
 
 const at = (min: number) => new Date(Date.UTC(2026, 0, 1, 10, min)).toISOString();
 const detected = (
@@ -46,7 +53,7 @@ describe('summariseCollisions', () => {
         duration_ms: 100,
       },
     ];
-    const s = summariseCollisions(events);
+    const s = summarise(events);
     expect(s.count).toBe(3);
     expect(s.confirmed).toBe(1);
     expect(
@@ -70,7 +77,7 @@ describe('summariseCollisions', () => {
   });
 
   it('leaves lead time and the verdict unknown before integration', () => {
-    const s = summariseCollisions([detected('a+b', 1, 'conflict', ['x.ts'])]);
+    const s = summarise([detected('a+b', 1, 'conflict', ['x.ts'])]);
     expect(s.records[0]).toMatchObject({ lead_min: null, integration_conflicted: null });
     expect(s.median_lead_min).toBeNull();
   });
@@ -119,14 +126,14 @@ describe('summariseCollisions', () => {
         duration_ms: 1,
       },
     ];
-    const s = summariseCollisions(events);
+    const s = summarise(events);
     expect(s.confirmed).toBe(1);
     expect(s.records.map((r) => [r.features.join('+'), r.integration, r.not_merged])).toEqual([
       ['a.a1+b', 'not-merged', ['a.a1']],
       ['a.a2+b', 'conflicted', undefined],
     ]);
     // `baton pick` moves the branch to attempt 1: its collision is the one integration judges.
-    const picked = summariseCollisions([
+    const picked = summarise([
       ...events.slice(0, 3),
       { v: 1, ts: at(3), type: 'attempt.picked', feature_id: 'a', attempt: 1, previous: 2, commit: 'c' },
       ...events.slice(3),
@@ -135,7 +142,7 @@ describe('summariseCollisions', () => {
   });
 
   it('never calls a pair "merged" when integration left one side out', () => {
-    const s = summariseCollisions([
+    const s = summarise([
       detected('a+b', 1, 'conflict', ['src/shared.txt']),
       started(2, ['a']),
       clean(3, 'a'),
@@ -156,5 +163,81 @@ describe('summariseCollisions', () => {
       ['a+c', 'merged', undefined],
     ]);
     expect(s.confirmed).toBe(0);
+  });
+
+  const conflict = (min: number, feature: string, other: string): LogEvent => ({
+    v: 1,
+    ts: at(min),
+    type: 'merge.conflict',
+    feature_id: feature,
+    files: ['src/shared.txt'],
+    with: [other],
+    duration_ms: 1,
+  });
+
+  it('judges a collision by the delivered integration, never by an attempt discarded since', () => {
+    const first = started(4, ['a', 'b']);
+    const s = summarise([
+      detected('a+b', 1, 'conflict', ['src/shared.txt']),
+      first,
+      clean(5, 'a'),
+      conflict(6, 'b', 'a'),
+      // `baton clean --force integration` threw that attempt away; the next one merged both.
+      { v: 1, ts: at(7), type: 'integration.discarded', branch: 'baton/integration', started_at: first.ts },
+      started(9, ['a', 'b']),
+      clean(10, 'a'),
+      clean(11, 'b'),
+    ]);
+    expect(s.confirmed).toBe(0);
+    // The warning's lead runs to the delivered attempt's start.
+    expect(s.records).toEqual([
+      expect.objectContaining({ integration: 'merged', integration_conflicted: false, lead_min: 8 }),
+    ]);
+  });
+
+  it("judges no attempt's collision once a plain rerun took over from the attempts (the fold's winner)", () => {
+    const s = summarise([
+      {
+        v: 1,
+        ts: at(0),
+        type: 'attempt.started',
+        feature_id: 'a',
+        attempt: 2,
+        agent: 'command',
+        branch: 'baton/a/a2',
+        worktree: '/w/a.a2',
+        port: 4000,
+      },
+      detected('a.a2+b', 1, 'conflict', ['src/shared.txt']),
+      {
+        v: 1,
+        ts: at(2),
+        type: 'attempt.selected',
+        feature_id: 'a',
+        winner: 2,
+        select: 'best',
+        reasons: [],
+        ranking: [2, 1],
+        branch: 'baton/a',
+      },
+      // `run --resume` reran a as one agent on baton/a: no attempt is its work any more.
+      {
+        v: 1,
+        ts: at(3),
+        type: 'feature.started',
+        feature_id: 'a',
+        status: 'running',
+        agent: 'command',
+        branch: 'baton/a',
+        worktree: '/w/a',
+        log_file: '/w/a.log',
+        port: 4000,
+      },
+      started(4, ['a', 'b']),
+      clean(5, 'a'),
+      conflict(6, 'b', 'a'),
+    ]);
+    expect(s.confirmed).toBe(0);
+    expect(s.records.map((r) => [r.integration, r.not_merged])).toEqual([['not-merged', ['a.a2']]]);
   });
 });
