@@ -163,7 +163,8 @@ export interface RunSegmenterOptions {
  * killed) that records no `integration.started` of its own is a `--continue` of the latest attempt
  * and belongs with it, even when another run started in between. Phase events are the exception
  * (`piecesOf`), and a `run --resume` joins the run it continues (`runsOf`), its events after that
- * run's, so a resumed run is reported as a whole.
+ * run's, so a resumed run is reported as a whole. A line stamped with another run's id goes with that
+ * run wherever it landed (`RunClaims`): two runs interleave when an earlier one still writes.
  */
 export class RunSegmenter {
   readonly #forget: boolean;
