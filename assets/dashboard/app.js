@@ -20,9 +20,8 @@ const model = {
   events: [],
   metrics: null,
   diagnostics: [],
-  problems: [],
-  /** The bad lines not listed, in `baton status`'s words (absent when every one is). */
-  problemsUnlisted: undefined,
+  /** The banner's lines for the log's bad lines, as `baton status` prints them (the server's `problem_lines`). */
+  problemLines: [],
   logPath: '',
   /** Sequence number of the last event the page has: an event at or before it is never shown twice. */
   seq: 0,
@@ -52,8 +51,7 @@ function applySnapshot(s) {
   model.events = s.events.slice(-KEEP_EVENTS);
   model.metrics = s.metrics;
   model.diagnostics = s.diagnostics;
-  model.problems = s.problems;
-  model.problemsUnlisted = s.problems_unlisted;
+  model.problemLines = s.problem_lines;
   model.logPath = s.log_path;
   model.clockOffset = Date.parse(s.server_time) - Date.now();
   board.reset(model);
@@ -184,12 +182,9 @@ function renderEvents(full, fresh = []) {
 function renderBanner() {
   const lines = [
     ...model.diagnostics,
-    // Line 0 is the log as a whole (a FIFO or directory in its place): its `log/unusable` message as is.
-    ...model.problems.map((p) =>
-      p.line === 0 ? p.message : `${model.logPath}:${p.line}: ${p.message} — skipped`,
-    ),
-    // The first bad lines are listed, as `baton status` lists them; how many more, in its words.
-    ...(model.problemsUnlisted ? [`${model.logPath}: ${model.problemsUnlisted}`] : []),
+    // The first bad lines with their text (escaped), how many more, and a log that cannot be read at
+    // all: the server's words, those `baton status` prints.
+    ...model.problemLines,
   ];
   const banner = $('banner');
   banner.hidden = lines.length === 0;

@@ -6,7 +6,7 @@ import type { Plan } from '../graph/types.js';
 import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
 import type { LogEvent } from '../log/events.js';
 import { foldEvents } from '../log/fold.js';
-import { emptyTally, type ProblemTally, tallyProblem } from '../log/problem-tally.js';
+import { emptyTally, type ProblemTally, skippedLogLines, tallyProblem } from '../log/problem-tally.js';
 import { streamLog } from '../log/read.js';
 import { computeReport } from '../metrics/report.js';
 import { namesRun } from '../metrics/run-segmenter.js';
@@ -20,7 +20,6 @@ import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { askedFormat } from './format-flags.js';
-import { skippedLogLines } from './log-problems.js';
 import { writeReportOut } from './report-out.js';
 
 const FORMATS = { md: renderMarkdown, markdown: renderMarkdown, json: renderJson, html: renderHtml } as const;

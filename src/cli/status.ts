@@ -6,7 +6,7 @@ import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/e
 import { type BatonState, type FeatureState, initialState } from '../log/fold.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
-import { emptyTally, type ProblemTally, takeTally } from '../log/problem-tally.js';
+import { emptyTally, type ProblemTally, skippedLogLines, takeTally } from '../log/problem-tally.js';
 import { agentTimeFields } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
@@ -28,7 +28,6 @@ import {
   REASON_WIDTH,
   shownReason,
 } from './feature-rows.js';
-import { skippedLogLines } from './log-problems.js';
 import { diskSizer, listOwnWorktrees } from './status-disk.js';
 import { StatusFold } from './status-fold.js';
 import { integrationJson, integrationNote, lookAtIntegration, type Stopped } from './status-integration.js';

@@ -13,7 +13,7 @@ import {
   runLiveness,
 } from '../guard/liveness.js';
 import { type FeatureState, featureAt, pendingFeature } from '../log/fold.js';
-import { unnamedProblems } from '../log/problem-tally.js';
+import { skippedLogLines, unnamedProblems } from '../log/problem-tally.js';
 import { type AgentTimeFields, attemptAgentTime } from '../metrics/intervals.js';
 import { computeReport } from '../metrics/report.js';
 import type { Report } from '../metrics/types.js';
@@ -182,6 +182,10 @@ export class BoardState {
         : [...live.problems.problems],
       problem_count: live.problems.problem_count,
       ...(unlisted === undefined ? {} : { problems_unlisted: unlisted }),
+      problem_lines: [
+        ...skippedLogLines(this.#options.logPath, live.problems),
+        ...(this.#readError ? [this.#readError] : []),
+      ],
     } satisfies Snapshot);
   }
 

@@ -200,6 +200,8 @@ export interface Snapshot {
   problem_count: number;
   /** Those not listed, in `baton status`'s words ("4990 more bad lines skipped …"); absent when every one is. */
   problems_unlisted?: string;
+  /** The banner's lines: the bad lines as `baton status` prints them (`skippedLogLines`), then an unreadable log. */
+  problem_lines: string[];
 }
 
 /** A later message: the current state of what changed since the client's last message. */

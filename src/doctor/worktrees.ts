@@ -5,6 +5,7 @@
  */
 
 import { printableArg } from '../agents/shell-words.js';
+import { describeBranchGone } from '../clean/branch-gone.js';
 import { decideClean, holdsDetachedWork } from '../clean/clean.js';
 import { formatBytes, measureDiskUsage } from '../clean/disk-usage.js';
 import type { CleanInspection, CleanTarget } from '../clean/inspect.js';
@@ -16,8 +17,9 @@ import { check, type DoctorCheck } from './check.js';
 
 /**
  * Worktree records whose folder is gone (git calls them prunable), Baton worktrees whose branch was
- * deleted by hand (`branchGone` among `targets`, as clean finds them), and those on a detached HEAD
- * holding commits merged nowhere (`detached`) (pure).
+ * deleted by hand (`branchGone` among `targets`, as clean finds them), those on a detached HEAD
+ * holding commits merged nowhere (`detached`), and those on a detached HEAD whose branch was deleted by
+ * hand, their work held by the worktree's HEAD reflog alone (`branchGone` found by `reflogWorkBeyond`) (pure).
  */
 export function checkStaleRecords(
   worktrees: readonly WorktreeInfo[],
@@ -29,6 +31,8 @@ export function checkStaleRecords(
   );
   // A feature's own worktree on a detached HEAD: what it committed there is on it alone.
   const detached = targets.filter(holdsDetachedWork);
+  // Its branch deleted by hand too: what its reflog alone holds goes with the worktree (clean refuses it).
+  const reflogOnly = targets.filter((t) => t.detached !== undefined && t.branchGone?.commit !== undefined);
   const linked = worktrees.slice(1);
   const named = (ws: readonly WorktreeInfo[]) =>
     ws.map((w) => `${w.path}${w.branch ? ` (${w.branch})` : ''}`).join(', ');
@@ -38,7 +42,7 @@ export function checkStaleRecords(
   const locked = missing.filter((w) => w.locked);
   // A folder still there, that git no longer takes for the worktree: its `.git` is missing.
   const orphaned = linked.filter((w) => w.prunable && exists(w.path));
-  if (missing.length === 0 && orphaned.length === 0 && unborn.length === 0 && detached.length === 0)
+  if ([missing, orphaned, unborn, detached, reflogOnly].every((l) => l.length === 0))
     return check('worktree records', 'ok', `${linked.length} linked worktree(s), every folder present`);
   const said = [
     gone.length > 0 ? `${gone.length} worktree record(s) whose folder is gone: ${named(gone)}` : '',
@@ -53,6 +57,9 @@ export function checkStaleRecords(
       : '',
     detached.length > 0
       ? `${detached.length} feature worktree(s) on a detached HEAD holding commits merged nowhere, which removing the worktree would lose: ${detached.map((t) => `${t.worktree?.path} (${t.branch}; ${t.detached ? detachedCommitsWords(t.detached) : ''})`).join(', ')}`
+      : '',
+    reflogOnly.length > 0
+      ? `${reflogOnly.length} feature worktree(s) on a detached HEAD whose branch was deleted by hand, their work held only by the worktree's reflog: ${reflogOnly.map((t) => `${t.worktree?.path} (${t.branch}; ${t.branchGone ? describeBranchGone(t.branch, t.branchGone, true) : ''})`).join(', ')}`
       : '',
   ].filter(Boolean);
   const hints = [
@@ -74,6 +81,10 @@ export function checkStaleRecords(
       const keep = t.detached ? keepOnBranchWords(t.worktree?.path ?? '', t.branch, t.detached) : '';
       return `${t.id}: ${keep}.`;
     }),
+    ...reflogOnly.map(
+      (t) =>
+        `${t.id}: restore its branch with \`git branch ${t.branch} ${t.branchGone?.commit}\` before the worktree goes (removing it removes that reflog).`,
+    ),
   ].filter(Boolean);
   return check('worktree records', 'warn', said.join('; '), hints.join(' '));
 }

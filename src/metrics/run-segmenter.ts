@@ -4,6 +4,18 @@
  * same runs. The dashboard also has it forget the events of every run but the latest as runs start.
  */
 import type { LogEvent } from '../log/events.js';
+import {
+  type Cut,
+  type CutRun,
+  copyCut,
+  forgetCut,
+  landIn,
+  namesRun,
+  type Piece,
+  RunClaims,
+} from './run-cuts.js';
+
+export { namesRun } from './run-cuts.js';
 
 /** One run as the log records it: its id (null for a log with no `run.started`) and its events. */
 export interface RunSegment {
@@ -18,10 +30,6 @@ type RunStarted = Extract<LogEvent, { type: 'run.started' }>;
 
 /** Phases the method places before implementation: recorded after a run, they prepare the next one. */
 const PREPARATORY_PHASES: ReadonlySet<string> = new Set(['specification', 'planning']);
-
-function isPhaseEvent(e: LogEvent): boolean {
-  return e.type === 'phase.started' || e.type === 'phase.ended';
-}
 
 function isIntegrationPhase(e: LogEvent, type: 'phase.started' | 'phase.ended'): boolean {
   return e.type === type && e.phase === 'integration';
@@ -48,66 +56,6 @@ function continuedRun(start: RunStarted, earlier: readonly RunStarted[]): number
     if (e.run_id === start.run_id || e.feature_ids.some((id) => ids.has(id))) return i;
   }
   return undefined;
-}
-
-/** Whether `runId` names the run: its own id, or the id of a `run --resume` that continues it. */
-export function namesRun(run: Pick<RunSegment, 'run_id' | 'resumed_by'>, runId: string): boolean {
-  return run.run_id === runId || run.resumed_by.includes(runId);
-}
-
-/**
- * A stretch of the log cut where a run starts: the events from a `run.started` up to the next start
- * with another id, and the integration continued into it later (the first cut holds what comes
- * before any start).
- */
-interface Cut {
-  /** Its place among the cuts (the first is 0), the same however often the same log is read. */
-  readonly ordinal: number;
-  readonly run_id: string | null;
-  readonly started_at: string | null;
-  /** Its first `run.started` under its own id: the one that opened it. */
-  start: RunStarted | undefined;
-  /** Its events in the order they landed in it; undefined once forgotten. */
-  events: LogEvent[] | undefined;
-  /** How many events landed in it, forgotten or not. */
-  size: number;
-  /** Its events after the last one that is not a phase event (all of them while there is none). */
-  tail: LogEvent[];
-  /** Whether an event other than a phase event landed in it. */
-  active: boolean;
-}
-
-/**
- * A cut as part of a run: the phase events carried into it from the cut before, then its first `keep`
- * events, then `stays`: the events after those that it keeps (the other phases' among the preparatory
- * ones it gives the next cut).
- */
-interface Piece {
-  cut: Cut;
-  carried: LogEvent[];
-  keep: number;
-  stays: LogEvent[];
-}
-
-/** A run as its pieces, in log order. */
-interface CutRun {
-  run_id: string | null;
-  started_at: string | null;
-  resumed_by: string[];
-  pieces: Piece[];
-}
-
-/** Adds an event to a cut. */
-function landIn(cut: Cut, e: LogEvent): void {
-  if (e.type === 'run.started' && cut.start === undefined && e.run_id === cut.run_id) cut.start = e;
-  cut.events?.push(e);
-  cut.size++;
-  if (isPhaseEvent(e)) {
-    cut.tail.push(e);
-  } else {
-    cut.tail = [];
-    cut.active = true;
-  }
 }
 
 /**
@@ -194,19 +142,6 @@ function runsOf(pieces: readonly Piece[]): CutRun[] {
   return runs;
 }
 
-/** A run's events in the order the report reads them; undefined when some were forgotten. */
-function eventsOf(run: CutRun): LogEvent[] | undefined {
-  const events: LogEvent[] = [];
-  for (const { cut, carried, keep, stays } of run.pieces) {
-    if (!cut.events) return undefined;
-    // Loops, not spreads: a run of millions of events would overflow the stack as arguments.
-    for (const e of carried) events.push(e);
-    for (let i = 0; i < keep; i++) events.push(cut.events[i]!);
-    for (const e of stays) events.push(e);
-  }
-  return events;
-}
-
 /** An integrate invocation that may be a `--continue` of the attempt in `before`: its events so far. */
 interface OpenInvocation {
   before: Cut;
@@ -228,7 +163,8 @@ export interface RunSegmenterOptions {
  * killed) that records no `integration.started` of its own is a `--continue` of the latest attempt
  * and belongs with it, even when another run started in between. Phase events are the exception
  * (`piecesOf`), and a `run --resume` joins the run it continues (`runsOf`), its events after that
- * run's, so a resumed run is reported as a whole.
+ * run's, so a resumed run is reported as a whole. A line stamped with another run's id goes with that
+ * run wherever it landed (`RunClaims`): two runs interleave when an earlier one still writes.
  */
 export class RunSegmenter {
   readonly #forget: boolean;
@@ -262,7 +198,8 @@ export class RunSegmenter {
    */
   get kept(): number {
     let n = this.#open?.pending.length ?? 0;
-    for (const cut of this.#cuts) n += cut.events?.length ?? cut.tail.length;
+    // A forgotten cut keeps its tail (phases it may carry) and the stray lines of the latest run.
+    for (const cut of this.#cuts) n += cut.events?.length ?? cut.tail.length + cut.strays.length;
     return n;
   }
 
@@ -280,7 +217,8 @@ export class RunSegmenter {
 
   /** Every run of the log, oldest first (`segmentRuns`); only for a segmenter that forgets nothing. */
   runs(): RunSegment[] {
-    return this.#runs().map((run) => this.#segmentOf(run));
+    const claims = this.#claims();
+    return claims.runs.map((_, i) => this.#segmentOf(claims, i));
   }
 
   /**
@@ -288,15 +226,18 @@ export class RunSegmenter {
    * `selectRun` gives it; undefined for an empty log, or while `lacking`.
    */
   latest(): RunSegment | undefined {
-    const run = this.#latestRun(this.#runs());
+    const claims = this.#claims();
+    const i = this.#latestRun(claims.runs);
+    const run = claims.runs[i];
     if (!run) return undefined;
-    const events = eventsOf(run);
+    const events = claims.eventsOf(i);
     return events && { run_id: run.run_id, started_at: run.started_at, resumed_by: run.resumed_by, events };
   }
 
-  /** The ordinals of the cuts the latest run is made of. */
+  /** The ordinals of the cuts the latest run is gathered from (`RunClaims.cutsOf`). */
   neededCuts(): number[] {
-    return (this.#latestRun(this.#runs())?.pieces ?? []).map((p) => p.cut.ordinal);
+    const claims = this.#claims();
+    return claims.cutsOf(this.#latestRun(claims.runs));
   }
 
   /** Stops retaining (`retain`) and forgets what the latest run does not need. */
@@ -342,35 +283,38 @@ export class RunSegmenter {
       size: 0,
       tail: [],
       active: false,
+      strays: [],
+      strayIds: new Set(),
+      straysForgotten: new Set(),
     };
     this.#cuts.push(cut);
     return cut;
   }
 
   /** The runs as they stand, an open invocation placed as a log ending now places it (a continuation). */
-  #runs(): CutRun[] {
+  #claims(): RunClaims {
     const open = this.#open;
     const cuts = this.#cuts.filter((c) => c.size > 0);
     if (open) {
       const i = cuts.indexOf(open.before);
-      const cut: Cut = {
-        ...open.before,
-        events: open.before.events && [...open.before.events],
-        tail: [...open.before.tail],
-      };
+      const cut = copyCut(open.before);
       for (const e of open.pending) landIn(cut, e);
       cuts[i] = cut;
     }
-    return runsOf(piecesOf(cuts));
+    const pieces = piecesOf(cuts);
+    return new RunClaims(runsOf(pieces), pieces);
   }
 
-  #latestRun(runs: readonly CutRun[]): CutRun | undefined {
+  /** The index of the run the latest start belongs to (the last run when none has an id). */
+  #latestRun(runs: readonly CutRun[]): number {
     const id = this.#lastStart;
-    return (id === undefined ? undefined : runs.findLast((r) => namesRun(r, id))) ?? runs.at(-1);
+    const named = id === undefined ? -1 : runs.findLastIndex((r) => namesRun(r, id));
+    return named === -1 ? runs.length - 1 : named;
   }
 
-  #segmentOf(run: CutRun): RunSegment {
-    const events = eventsOf(run);
+  #segmentOf(claims: RunClaims, i: number): RunSegment {
+    const run = claims.runs[i]!;
+    const events = claims.eventsOf(i);
     // A bug, not a state of the log: only a segmenter that forgets nothing lists every run.
     if (!events) throw new Error('RunSegmenter.runs() on a segmenter that forgot events');
     return { run_id: run.run_id, started_at: run.started_at, resumed_by: run.resumed_by, events };
@@ -378,10 +322,12 @@ export class RunSegmenter {
 
   /** Forgets the events of the cuts the latest run is not made of (but those retained). */
   #forgetEarlier(): void {
-    const latest = this.#latestRun(this.#runs());
-    const needed = new Set(latest?.pieces.map((p) => p.cut.ordinal));
+    const claims = this.#claims();
+    const latest = this.#latestRun(claims.runs);
+    const own = new Set(claims.piecesOf(latest));
+    const names = claims.namesOf(latest);
     for (const cut of this.#cuts)
-      if (!needed.has(cut.ordinal) && !this.#retain.has(cut.ordinal)) cut.events = undefined;
-    this.#lacking = latest?.pieces.some((p) => !p.cut.events) ?? false;
+      if (!own.has(cut.ordinal) && !this.#retain.has(cut.ordinal)) forgetCut(cut, names);
+    this.#lacking = latest >= 0 && claims.eventsOf(latest) === undefined;
   }
 }

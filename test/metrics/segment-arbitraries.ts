@@ -1,5 +1,6 @@
 // Logs made of the events that decide where runs begin and end: starts (fresh and resumed, reusing ids
-// and features), phases (preparatory, integration, others), integration attempts, and activity.
+// and features), phases (preparatory, integration, others), integration attempts, and activity, some of
+// it stamped with a run's id (interleaved runs).
 import fc from 'fast-check';
 import type { LogEvent } from '../../src/log/events.js';
 
@@ -31,8 +32,17 @@ const phase = fc
   .record({
     type: fc.constantFrom('phase.started' as const, 'phase.ended' as const),
     phase: fc.constantFrom('specification', 'planning', 'integration', 'integration', 'review'),
+    // A run stamps its own phases; a phase stamped goes by its place all the same.
+    run_id: fc.option(fc.constantFrom('r1', 'r2'), { nil: undefined }),
   })
-  .map((p): LogEvent => ({ v: 1 as const, ts: '2026-03-02T09:00:00.000Z', ...p }));
+  .map(
+    ({ run_id, ...p }): LogEvent => ({
+      v: 1 as const,
+      ts: '2026-03-02T09:00:00.000Z',
+      ...p,
+      ...(run_id ? { run_id } : {}),
+    }),
+  );
 
 const activity = fc.oneof(
   fc.constantFrom(...FEATURES).map((id): LogEvent => ({ feature_id: id, status: 'running' })),
@@ -52,6 +62,17 @@ const activity = fc.oneof(
       feature_id: id,
       commit: 'c',
       duration_ms: 1,
+    }),
+  ),
+  // A line a run's agent wrote, stamped with its run's id (which may be no longer the latest start's).
+  fc.record({ id: fc.constantFrom(...FEATURES), run: fc.constantFrom('r1', 'r2', 'r3', 'r4') }).map(
+    ({ id, run }): LogEvent => ({
+      v: 1,
+      ts: '2026-03-02T09:00:00.000Z',
+      type: 'hook',
+      event: 'stop',
+      feature_id: id,
+      run_id: run,
     }),
   ),
   fc.constantFrom('r1', 'r2').map(
