@@ -6,6 +6,7 @@ import { featureAgentLog, stateDirFor } from '../log/paths.js';
 import { dropCutLine, readRegularTail } from '../open-regular.js';
 import { isInside } from '../path-inside.js';
 import { realNearest } from '../real-nearest.js';
+import { stripTerminalSequences } from '../text/terminal-sequences.js';
 import type { SentEvent } from './view.js';
 
 /** The tail of a text file: its last lines, and whether earlier ones were left out. */
@@ -98,13 +99,9 @@ function cutBytes(text: string, max: number): { text: string; truncated: boolean
     : { text, truncated: false };
 }
 
-const ESC = String.fromCharCode(0x1b);
-/** CSI and OSC sequences (colours, cursor moves, titles) that agents print for terminals. */
-const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[ -/]*[@-~]|${ESC}\\][^${ESC}\\u0007]*(?:\\u0007|${ESC}\\\\)`, 'g');
-
 /** A log line as a terminal would leave it: escape codes dropped, only the text after the last `\r`. */
 function cleanLine(line: string): string {
-  const noAnsi = line.replace(ANSI, '');
+  const noAnsi = stripTerminalSequences(line);
   const cr = noAnsi.lastIndexOf('\r', noAnsi.length - 2);
   return (cr === -1 ? noAnsi : noAnsi.slice(cr + 1)).replace(/\r$/, '');
 }

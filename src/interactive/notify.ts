@@ -5,11 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 import { findExecutable } from '../agents/executable.js';
+import { stripTerminalSequences } from '../text/terminal-sequences.js';
 
-/** Replaces control characters with spaces: the agent's message must not drive the notifier (pure). */
+/**
+ * The agent's message as plain text (pure): its terminal control sequences left out whole, then any
+ * other control character made a space, so it can neither drive the notifier nor show the remains of a
+ * sequence (`[31m`).
+ */
 function plain(text: string): string {
   let out = '';
-  for (const ch of text) {
+  for (const ch of stripTerminalSequences(text)) {
     const code = ch.charCodeAt(0);
     out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? ' ' : ch;
   }

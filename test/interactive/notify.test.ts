@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 describe('the desktop notification on needs-input', () => {
-  it('runs notify-send from PATH with the feature and the agent message, control characters removed', async () => {
+  it('runs notify-send from PATH with the feature and the agent message, escape sequences and control characters removed', async () => {
     const fake = fakeNotifySend();
     dirs.push(fake.bin);
     const env = { ...process.env, PATH: `${fake.bin}:${process.env.PATH ?? ''}` };
@@ -21,7 +21,7 @@ describe('the desktop notification on needs-input', () => {
       '--app-name=Baton',
       '--',
       'Baton: feature-001-a needs input',
-      'Allow  [31mWrite ?',
+      'Allow Write ?',
     ]);
   });
 
