@@ -125,8 +125,13 @@ const SHOWN = new Set(['commander.helpDisplayed', 'commander.version', 'commande
 function asUserError(err: unknown): unknown {
   if (!(err instanceof CommanderError) || SHOWN.has(err.code)) return err;
   const kind = err.code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  // `baton send <id> -x` reads `-x` as an option: text that starts with a dash goes after `--`.
+  const hint =
+    kind === 'unknown-option'
+      ? 'Run it with --help for its usage; an argument that starts with - goes after -- (baton send <id> -- -x).'
+      : 'Run it with --help for its usage.';
   return new UserError(`usage/${kind}`, err.message.replace(/^error: /, ''), {
-    hint: 'Run it with --help for its usage.',
+    hint,
     exitCode: 2,
   });
 }

@@ -108,8 +108,13 @@ describe('the error line', () => {
     const res = await runBaton(['status', '--bogus'], { cwd: r.root });
     expect(res.code).toBe(2);
     expect(res.stderr).toBe(
-      "baton: unknown option '--bogus' [usage/unknown-option]\nhint: Run it with --help for its usage.\n",
+      "baton: unknown option '--bogus' [usage/unknown-option]\nhint: Run it with --help for its usage; an argument that starts with - goes after -- (baton send <id> -- -x).\n",
     );
+    // Text for an agent that starts with a dash is read as an option; the hint names the way to send it.
+    const dash = await runBaton(['send', 'feature-001-a', '-x'], { cwd: r.root });
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toContain("unknown option '-x' [usage/unknown-option]");
+    expect(dash.stderr).toContain('goes after -- (baton send <id> -- -x)');
     const json = await runBaton(['status', '--json', '--port', 'x'], { cwd: r.root });
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'usage/unknown-option' } });
