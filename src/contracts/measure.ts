@@ -1,3 +1,4 @@
+import { readLatency } from './latency.js';
 import type { Contract, Criterion, HttpCheck } from './schema.js';
 
 /** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
@@ -23,9 +24,6 @@ export interface HttpMeasure {
   uncovered: string[];
 }
 
-const THRESHOLD =
-  /(?:<=?|≤|under|below|within|in less than|at most)\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)\b/i;
-const PERCENTILE = /\b(?:p|percentile\s*)(50|95|99)\b/i;
 const METHOD = /\b(GET|POST|PUT|PATCH|DELETE)\b/;
 
 /**
@@ -38,15 +36,15 @@ export function suggestHttpCheck(contract: Contract, criterion: Criterion): Http
 
 /**
  * `suggestHttpCheck`'s check with the endpoints it leaves out: a check requests one URL, so "GET requests
- * < 100ms" over `GET /a` and `GET /b` measures `/a` only, and whoever writes it in must be told (pure).
+ * < 100ms" over `GET /a` and `GET /b` measures `/a` only, and whoever writes it in must be told. None when
+ * the words ask for latency no check holds ({@link unmeasurableLatency} says why) (pure).
  */
 export function suggestHttpMeasure(contract: Contract, criterion: Criterion): HttpMeasure | undefined {
   if (criterion.kind !== 'unverifiable') return undefined;
   const text = criterion.text.replace(/`/g, '');
-  const threshold = THRESHOLD.exec(text);
-  if (!threshold) return undefined;
-  const ms = Number(threshold[1]) * (/^s|^sec/i.test(threshold[2] ?? '') ? 1000 : 1);
-  const percentile = PERCENTILE.exec(text)?.[1] ?? '95';
+  const latency = readLatency(text);
+  if (!latency?.ok) return undefined;
+  const { percentile, ms } = latency;
   const method = METHOD.exec(text)?.[1];
   const named = /(?:^|\s)(\/[\w\-./{}]*)/.exec(text)?.[1];
   const endpoints = (contract.provides.api ?? []).flatMap((e) => {
@@ -67,6 +65,16 @@ export function suggestHttpMeasure(contract: Contract, criterion: Criterion): Ht
   } as HttpCheck;
   const uncovered = candidates.filter((e) => e !== chosen).map((e) => `${e.method} ${e.path}`);
   return { http, uncovered };
+}
+
+/**
+ * Why no `http:` check can measure the latency an unverifiable criterion asks for ("p90 < 200 ms", "an
+ * average below 80 ms", "< 0 ms"), or undefined when one can or it names no threshold (pure).
+ */
+export function unmeasurableLatency(criterion: Criterion): string | undefined {
+  if (criterion.kind !== 'unverifiable') return undefined;
+  const latency = readLatency(criterion.text.replace(/`/g, ''));
+  return latency && !latency.ok ? latency.reason : undefined;
 }
 
 /** The words that say which endpoints a check leaves out, or '' when it measures every one named (pure). */
