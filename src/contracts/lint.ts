@@ -230,7 +230,7 @@ function lintCriterion(
   const byFix = blocked
     ? `\`baton lint --fix\` cannot write it: ${blocked}`
     : '`baton lint --fix` writes the check';
-  const unmeasurable = unmeasurableLatency(criterion);
+  const unmeasurable = unmeasurableLatency(c, criterion);
   return warn(c, `acceptance_criteria.${i}`, {
     code: 'lint/unverifiable-criterion',
     message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,

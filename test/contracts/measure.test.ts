@@ -99,15 +99,27 @@ describe('the percentile and threshold a criterion states', () => {
     if (!criterion) throw new Error('no criterion');
     if (typeof expected === 'string') {
       expect(suggestHttpCheck(c, criterion)).toBeUndefined();
-      expect(unmeasurableLatency(criterion)).toBe(expected);
+      expect(unmeasurableLatency(c, criterion)).toBe(expected);
       const [warning] = lintContracts([c], []).filter((d) => d.code === 'lint/unverifiable-criterion');
       expect(warning?.hint).toBe(
         `Baton cannot measure it as written: ${expected}. Reword it with p50, p95 or p99 and a threshold above 0 ms (\`baton lint --fix\` then writes the check), or add \`run: <command>\` (exit 0 = pass) that measures it.`,
       );
     } else {
       expect(suggestHttpCheck(c, criterion)).toEqual(expected);
-      expect(unmeasurableLatency(criterion)).toBeUndefined();
+      expect(unmeasurableLatency(c, criterion)).toBeUndefined();
     }
+  });
+});
+
+describe('a latency no check holds, for an endpoint the contract does not provide', () => {
+  it('gets the general hint: rewording would not let --fix write a check', () => {
+    const c = withCriterion('GET /a p90 < 200 ms', ['GET /b']);
+    const criterion = c.acceptance_criteria[0];
+    if (!criterion) throw new Error('no criterion');
+    expect(unmeasurableLatency(c, criterion)).toBeUndefined();
+    const [warning] = lintContracts([c], []).filter((d) => d.code === 'lint/unverifiable-criterion');
+    expect(warning?.hint).toContain('so Baton measures it');
+    expect(warning?.hint).not.toContain('cannot measure it as written');
   });
 });
 
