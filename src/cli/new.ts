@@ -7,6 +7,8 @@ import { readContracts } from '../contracts/load.js';
 import { detectTestRunner } from '../contracts/scaffold.js';
 import {
   checkFeatureName,
+  FEATURE_NAME_CHARS,
+  MAX_FEATURE_NAME_LENGTH,
   nextFeatureId,
   renderContract,
   slugifyFeatureName,
@@ -30,8 +32,9 @@ export const registerNew: RegisterCommand = (program, ctx) => {
     .summary('write a new contract from the template, with the next free number')
     .description(
       'Write specs/feature-NNN-<name>/contract.md from the template, NNN being the next free number and <name> ' +
-        'the name in lowercase with dashes. Refuses names with characters other than letters, digits, spaces, ' +
-        'dashes and underscores, and names already taken.',
+        `the name in lowercase with dashes. A name is ${FEATURE_NAME_CHARS}, ` +
+        `at most ${MAX_FEATURE_NAME_LENGTH} characters (spaces around it are dropped); ` +
+        'other names, and names already taken, are refused.',
     )
     .option('--title <title>', 'the feature title (default: from the name)')
     .option('--json', 'print { feature_id, file } as JSON')

@@ -3,7 +3,13 @@ import type { OwnershipOverlap } from '../graph/types.js';
 import { rootRelative, writtenOutside } from '../path-inside.js';
 import { unknownDependencyHint } from './dependency-hint.js';
 import { diagnosticAt } from './diagnostic-at.js';
-import { fixBlockedBy, renderHttpFlow, suggestHttpMeasure, uncoveredNote } from './measure.js';
+import {
+  fixBlockedBy,
+  renderHttpFlow,
+  suggestHttpMeasure,
+  uncoveredNote,
+  unmeasurableLatency,
+} from './measure.js';
 import { compileOwns } from './owns.js';
 import type { SalvagedContract } from './salvage.js';
 import type { Contract, Criterion } from './schema.js';
@@ -224,12 +230,15 @@ function lintCriterion(
   const byFix = blocked
     ? `\`baton lint --fix\` cannot write it: ${blocked}`
     : '`baton lint --fix` writes the check';
+  const unmeasurable = unmeasurableLatency(c, criterion);
   return warn(c, `acceptance_criteria.${i}`, {
     code: 'lint/unverifiable-criterion',
     message: `criterion ${criterion.id} ${quoted} is unverifiable: it has no run, http or files check`,
     hint: measure
       ? `Baton can measure it: give it \`http: ${renderHttpFlow(measure.http)}\`${serve} (${byFix})${uncoveredNote(measure)}.`
-      : `${capitalise(suggestCheck(criterion.text))}.`,
+      : unmeasurable
+        ? `Baton cannot measure it as written: ${unmeasurable}. Reword it with p50, p95 or p99 and a threshold above 0 ms (\`baton lint --fix\` then writes the check), or add \`run: <command>\` (exit 0 = pass) that measures it.`
+        : `${capitalise(suggestCheck(criterion.text))}.`,
   });
 }
 

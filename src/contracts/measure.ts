@@ -1,3 +1,4 @@
+import { readLatency } from './latency.js';
 import type { Contract, Criterion, HttpCheck } from './schema.js';
 
 /** The placeholder contracts write literally in URLs; Baton substitutes the feature's port. */
@@ -23,9 +24,6 @@ export interface HttpMeasure {
   uncovered: string[];
 }
 
-const THRESHOLD =
-  /(?:<=?|≤|under|below|within|in less than|at most)\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)\b/i;
-const PERCENTILE = /\b(?:p|percentile\s*)(50|95|99)\b/i;
 const METHOD = /\b(GET|POST|PUT|PATCH|DELETE)\b/;
 
 /**
@@ -38,18 +36,50 @@ export function suggestHttpCheck(contract: Contract, criterion: Criterion): Http
 
 /**
  * `suggestHttpCheck`'s check with the endpoints it leaves out: a check requests one URL, so "GET requests
- * < 100ms" over `GET /a` and `GET /b` measures `/a` only, and whoever writes it in must be told (pure).
+ * < 100ms" over `GET /a` and `GET /b` measures `/a` only, and whoever writes it in must be told. None when
+ * the words ask for latency no check holds ({@link unmeasurableLatency} says why) (pure).
  */
 export function suggestHttpMeasure(contract: Contract, criterion: Criterion): HttpMeasure | undefined {
+  const target = latencyTarget(contract, criterion);
+  if (!target?.latency.ok) return undefined;
+  const { latency, chosen, candidates } = target;
+  const path = chosen.path.replace(/\{[^}]*\}/g, '1');
+  const http = {
+    url: `http://127.0.0.1:${PORT}${path}`,
+    ...(chosen.method !== 'GET' ? { method: chosen.method } : {}),
+    [`p${latency.percentile}_ms`]: latency.ms,
+  } as HttpCheck;
+  const uncovered = candidates.filter((e) => e !== chosen).map((e) => `${e.method} ${e.path}`);
+  return { http, uncovered };
+}
+
+/**
+ * Why no `http:` check can measure the latency an unverifiable criterion asks of an endpoint the contract
+ * provides ("p90 < 200 ms", "an average below 80 ms", "< 0 ms"), or undefined when one can, or when the
+ * words name no threshold or no such endpoint (pure).
+ */
+export function unmeasurableLatency(contract: Contract, criterion: Criterion): string | undefined {
+  const latency = latencyTarget(contract, criterion)?.latency;
+  return latency && !latency.ok ? latency.reason : undefined;
+}
+
+interface Endpoint {
+  method: string;
+  path: string;
+}
+
+/**
+ * What an unverifiable criterion's words ask of latency and the provided endpoint they name (a path
+ * without parameters preferred), with every endpoint they name; undefined without a threshold or one.
+ */
+function latencyTarget(contract: Contract, criterion: Criterion) {
   if (criterion.kind !== 'unverifiable') return undefined;
   const text = criterion.text.replace(/`/g, '');
-  const threshold = THRESHOLD.exec(text);
-  if (!threshold) return undefined;
-  const ms = Number(threshold[1]) * (/^s|^sec/i.test(threshold[2] ?? '') ? 1000 : 1);
-  const percentile = PERCENTILE.exec(text)?.[1] ?? '95';
+  const latency = readLatency(text);
+  if (!latency) return undefined;
   const method = METHOD.exec(text)?.[1];
   const named = /(?:^|\s)(\/[\w\-./{}]*)/.exec(text)?.[1];
-  const endpoints = (contract.provides.api ?? []).flatMap((e) => {
+  const endpoints = (contract.provides.api ?? []).flatMap((e): Endpoint[] => {
     const m = /^\s*(GET|POST|PUT|PATCH|DELETE|HEAD)\s+(\/\S*)/i.exec(e.replace(/`/g, ''));
     return m ? [{ method: (m[1] ?? '').toUpperCase(), path: m[2] ?? '/' }] : [];
   });
@@ -58,15 +88,7 @@ export function suggestHttpMeasure(contract: Contract, criterion: Criterion): Ht
   );
   // A path without parameters can be requested as it is; prefer it.
   const chosen = candidates.find((e) => !e.path.includes('{')) ?? candidates[0];
-  if (!chosen) return undefined;
-  const path = chosen.path.replace(/\{[^}]*\}/g, '1');
-  const http = {
-    url: `http://127.0.0.1:${PORT}${path}`,
-    ...(chosen.method !== 'GET' ? { method: chosen.method } : {}),
-    [`p${percentile}_ms`]: ms,
-  } as HttpCheck;
-  const uncovered = candidates.filter((e) => e !== chosen).map((e) => `${e.method} ${e.path}`);
-  return { http, uncovered };
+  return chosen ? { latency, chosen, candidates } : undefined;
 }
 
 /** The words that say which endpoints a check leaves out, or '' when it measures every one named (pure). */

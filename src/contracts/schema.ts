@@ -5,6 +5,12 @@ import { FEATURE_ID_CHARS, FEATURE_ID_PATTERN, MAX_FEATURE_ID_LENGTH } from './f
 
 export { FEATURE_ID_PATTERN };
 
+/**
+ * The largest `estimate_minutes` a contract may give (about 10 weeks of work): a feature longer than that
+ * is several, and the plan adds estimates up, which unbounded ones would overflow to Infinity.
+ */
+export const MAX_ESTIMATE_MINUTES = 100_000;
+
 const featureId = z
   .string()
   .check(
@@ -113,7 +119,17 @@ export const ContractSchema = z.strictObject({
   ),
   acceptance_criteria: z.optional(z.array(CriterionItemSchema)),
   serve: z.optional(z.string().check(z.minLength(1))),
-  estimate_minutes: z.optional(z.number().check(z.positive())),
+  estimate_minutes: z.optional(
+    z
+      .number()
+      .check(
+        z.positive(),
+        z.lte(
+          MAX_ESTIMATE_MINUTES,
+          `must be at most ${MAX_ESTIMATE_MINUTES.toLocaleString('en-US')} minutes (about 10 weeks of work): split a longer feature`,
+        ),
+      ),
+  ),
   agent: z.optional(AgentSpecSchema),
   timeout_minutes: z.optional(timerSpan(60_000, 'minutes')),
   retries: z.optional(z.int().check(z.nonnegative())),

@@ -23,16 +23,21 @@ export function placeholderTestCommand(name: string): string {
   return `echo "TODO: the command that runs the ${name} tests" && exit 1`;
 }
 
+/** The longest feature name `baton new` takes (it becomes part of a branch name). */
+export const MAX_FEATURE_NAME_LENGTH = 48;
+
+/** The characters of a feature name, as {@link checkFeatureName} enforces them: its error and `baton new --help` say it. */
+export const FEATURE_NAME_CHARS =
+  'ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit';
+
 /** Why a feature name cannot be used, or undefined when it can (pure). */
 export function checkFeatureName(raw: string): string | undefined {
   const name = raw.trim();
   if (name === '') return 'the name is empty';
   if (/[/\\]|\.\./.test(name)) return 'it contains a path separator or ".."';
-  if (!/^[A-Za-z0-9][A-Za-z0-9 _-]*$/.test(name)) {
-    return 'use ASCII letters (a-z, A-Z), digits, spaces, dashes or underscores, starting with a letter or digit';
-  }
-  if (name.length > 48)
-    return `it is ${name.length} characters long; keep it under 48 (it becomes a branch name)`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9 _-]*$/.test(name)) return `use ${FEATURE_NAME_CHARS}`;
+  if (name.length > MAX_FEATURE_NAME_LENGTH)
+    return `it is ${name.length} characters long; keep it to at most ${MAX_FEATURE_NAME_LENGTH} (it becomes a branch name)`;
   return undefined;
 }
 

@@ -18,41 +18,53 @@ const SOURCE_ROOTS = new Set([
   'tests',
 ]);
 
-/** The folder a file belongs to for the layout view: `src/catalog`, `test/catalog`, `docs`; root files have none. */
-export function moduleOf(file: string): string | undefined {
+/**
+ * The folder a file belongs to for the layout view: `src/catalog`, `test/catalog`, `docs`. Root files
+ * have none, and neither have files at the top of a source root that holds module folders
+ * (`src/routes.ts` beside `src/auth/`): a `src` folder there would own every module, so such a file is
+ * shared, like a root file, and can be a hotspot. A flat `src/` is a folder of its own.
+ */
+function moduleOf(file: string, rootsWithModules: ReadonlySet<string>): string | undefined {
   const parts = file.split('/');
-  if (parts.length === 1) return undefined;
-  if (SOURCE_ROOTS.has(parts[0] as string) && parts.length > 2) return `${parts[0]}/${parts[1]}`;
-  return parts[0];
+  const [top] = parts;
+  if (parts.length === 1 || top === undefined) return undefined;
+  if (!SOURCE_ROOTS.has(top)) return top;
+  if (parts.length > 2) return `${top}/${parts[1]}`;
+  return rootsWithModules.has(top) ? undefined : top;
+}
+
+/** Each file outside `ignore` with its module, per {@link moduleOf} (pure). */
+function filesByModule(files: readonly string[], ignore: readonly string[]) {
+  const kept = files.filter((f) => !ignore.some((p) => f.startsWith(p)));
+  const rootsWithModules = new Set<string>();
+  for (const f of kept) {
+    const parts = f.split('/');
+    if (parts.length > 2 && SOURCE_ROOTS.has(parts[0] as string)) rootsWithModules.add(parts[0] as string);
+  }
+  return kept.map((file) => ({ file, module: moduleOf(file, rootsWithModules) }));
 }
 
 /** The folders of a file list as owners, so history can be read before any contract exists (pure). */
 export function folderOwners(files: readonly string[], ignore: readonly string[]): OwningFeature[] {
   const folders = new Set<string>();
-  for (const f of files) {
-    if (ignore.some((p) => f.startsWith(p))) continue;
-    const m = moduleOf(f);
-    if (m) folders.add(m);
-  }
+  for (const { module } of filesByModule(files, ignore)) if (module) folders.add(module);
   return [...folders].sort().map((m) => ({ id: m, owns: [`${m}/**`] }));
 }
 
-/** The repository's layout in a few lines: each folder with its file count, root files by name (pure). */
+/** The repository's layout in a few lines: each folder with its file count, other files by name (pure). */
 export function renderLayout(files: readonly string[], ignore: readonly string[], max = 120): string {
   const counts = new Map<string, number>();
-  const rootFiles: string[] = [];
-  for (const f of files) {
-    if (ignore.some((p) => f.startsWith(p))) continue;
-    const m = moduleOf(f);
-    if (m) counts.set(m, (counts.get(m) ?? 0) + 1);
-    else rootFiles.push(f);
+  const others: string[] = [];
+  for (const { file, module } of filesByModule(files, ignore)) {
+    if (module) counts.set(module, (counts.get(module) ?? 0) + 1);
+    else others.push(file);
   }
   const lines = [...counts.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([m, n]) => `- ${m}/ (${n} files)`);
   const shown = lines.slice(0, max);
   if (lines.length > max) shown.push(`- … and ${lines.length - max} more folders`);
-  if (rootFiles.length) shown.push(`- root files: ${rootFiles.slice(0, 40).join(', ')}`);
+  if (others.length) shown.push(`- files in no folder above: ${others.slice(0, 40).join(', ')}`);
   return shown.length ? shown.join('\n') : '- (the repository has no files yet)';
 }
 

@@ -1,6 +1,6 @@
 import { unknownDependencyHint } from '../contracts/dependency-hint.js';
 import { diagnosticAt } from '../contracts/diagnostic-at.js';
-import type { Contract } from '../contracts/schema.js';
+import { type Contract, MAX_ESTIMATE_MINUTES } from '../contracts/schema.js';
 import type { Diagnostic, Result } from '../errors.js';
 import { dependencyRelation } from './ancestors.js';
 import { findOverlaps } from './overlap.js';
@@ -25,6 +25,8 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
       c.depends_on.features.filter((dep) => byId.has(dep)),
     );
   const sequence = sequenceGraph(graph, byString);
+  const overflow = estimatesOverflow([...byId.values()]);
+  if (overflow) errors.push(overflow);
   if (!sequence.safe) errors.push(...sequence.cycles.map((cycle) => cycleError(cycle, byId)));
   if (errors.length > 0 || !sequence.safe) return { ok: false, errors };
 
@@ -102,6 +104,23 @@ function indexContracts(contracts: readonly Contract[]): {
     });
   }
   return { byId, errors };
+}
+
+/**
+ * The error for estimates that add up to no number (Infinity or NaN), at the largest, or undefined: the
+ * schema bounds each one, so only contracts built in code get here, and no sum of them is ever printed.
+ */
+function estimatesOverflow(contracts: readonly Contract[]): Diagnostic | undefined {
+  const sum = contracts.reduce((total, c) => total + (c.estimate_minutes ?? 0), 0);
+  if (Number.isFinite(sum)) return undefined;
+  const largest = contracts.reduce((a, b) =>
+    Number.isNaN(b.estimate_minutes) || (b.estimate_minutes ?? 0) > (a.estimate_minutes ?? 0) ? b : a,
+  );
+  return at(largest, 'estimate_minutes', {
+    code: 'plan/estimate-too-large',
+    message: `the estimates add up to no number of minutes (${largest.feature_id} gives ${largest.estimate_minutes}): the critical path and the Amdahl bound are unknown`,
+    hint: `Give each feature an estimate_minutes above 0 and at most ${MAX_ESTIMATE_MINUTES.toLocaleString('en-US')}.`,
+  });
 }
 
 /** The error for one dependency cycle, at the dependency that closes it in its first feature. */

@@ -469,6 +469,24 @@ describe('baton init', () => {
     expect(existsSync(join(r.root, 'specs/feature-001-example'))).toBe(false);
   });
 
+  it('new --help states the name rule the command applies', async () => {
+    const r = repo();
+    const help = await runBaton(['new', '--help'], { cwd: r.root });
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toContain(
+      'A name is ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit, at most 48 characters',
+    );
+    // What the help allows is taken; what it leaves out is refused, saying the same rule.
+    expect((await runBaton(['new', 'Upload 2_x-y', '--json'], { cwd: r.root })).code).toBe(0);
+    for (const name of ['_upload', 'café', 'a'.repeat(49)]) {
+      const out = await runBaton(['new', name], { cwd: r.root });
+      expect(out.code, name).toBe(2);
+    }
+    expect((await runBaton(['new', 'café'], { cwd: r.root })).stderr).toContain(
+      'use ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit',
+    );
+  });
+
   it('new refuses a file named specs in one line, not a stack trace', async () => {
     const r = repo();
     writeFileSync(join(r.root, 'specs'), 'mine\n');

@@ -46,6 +46,37 @@ describe('baton lint --fix', () => {
     );
   });
 
+  it('writes the percentile the words state, and no check for one it cannot hold, saying why', async () => {
+    const r = repo({
+      [FILE]: contract(
+        '  - GET /b median latency < 50 ms',
+        '  - GET /b 99th percentile under 300 ms',
+        '  - GET /b p99.9 < 400ms',
+        '  - GET /b responds in < 0ms (p95)',
+      ),
+    });
+    const out = await runBaton(['lint', '--fix', '--no-coupling'], { cwd: r.root });
+    const check = (p: string, ms: number) => `{ url: "http://127.0.0.1:${'$'}{PORT}/b", p${p}_ms: ${ms} }`;
+    expect(out.stdout).toContain(`${FILE}:7: fixed: c1 now has \`http: ${check('50', 50)}\``);
+    expect(out.stdout).toContain(`${FILE}:8: fixed: c2 now has \`http: ${check('99', 300)}\``);
+    expect(out.stdout).not.toContain('could not fix');
+    expect(out.stdout).toContain(
+      'hint: Baton cannot measure it as written: it asks for p99.9, and an http check measures p50, p95 or p99 only.',
+    );
+    expect(out.stdout).toContain(
+      'hint: Baton cannot measure it as written: its threshold is 0 ms, and a check needs one above 0.',
+    );
+    expect(out.stdout).not.toContain('_ms: 0');
+    expect(readFileSync(join(r.root, FILE), 'utf8')).toBe(
+      contract(
+        `  - { id: c1, text: "GET /b median latency < 50 ms", http: ${check('50', 50)} }`,
+        `  - { id: c2, text: "GET /b 99th percentile under 300 ms", http: ${check('99', 300)} }`,
+        '  - GET /b p99.9 < 400ms',
+        '  - GET /b responds in < 0ms (p95)',
+      ),
+    );
+  });
+
   it('fixes a valid contract when another contract is invalid', async () => {
     const r = repo({
       [FILE]: contract('  - GET /b p95 < 40 ms'),

@@ -8,6 +8,7 @@ import {
   httpFixes,
   renderHttpFlow,
   suggestHttpCheck,
+  unmeasurableLatency,
 } from '../../src/contracts/measure.js';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
@@ -57,6 +58,68 @@ describe('suggestHttpCheck', () => {
     const criterion = c.acceptance_criteria[0];
     if (!criterion) throw new Error('no criterion');
     expect(suggestHttpCheck(c, criterion)).toEqual(expected);
+  });
+});
+
+describe('the percentile and threshold a criterion states', () => {
+  const URL = `http://127.0.0.1:${PORT}/a`;
+  it.each<[string, Record<string, unknown> | string]>([
+    ['GET /a p50 < 20ms', { url: URL, p50_ms: 20 }],
+    ['GET /a median latency < 50 ms', { url: URL, p50_ms: 50 }],
+    ['GET /a 50th percentile under 30 ms', { url: URL, p50_ms: 30 }],
+    ['GET /a p95 < 100ms.', { url: URL, p95_ms: 100 }],
+    ['GET /a percentile 95 below 100 ms', { url: URL, p95_ms: 100 }],
+    ['GET /a responds within 0.5 s', { url: URL, p95_ms: 500 }],
+    ['GET /a 99th percentile under 300 ms', { url: URL, p99_ms: 300 }],
+    ['GET /a 95th percentile (p95) < 80 ms', { url: URL, p95_ms: 80 }],
+    ['GET /a p90 latency < 200ms', 'it asks for p90, and an http check measures p50, p95 or p99 only'],
+    ['GET /a p99.9 < 400ms', 'it asks for p99.9, and an http check measures p50, p95 or p99 only'],
+    [
+      'GET /a 99.9th percentile under 400 ms',
+      'it asks for p99.9, and an http check measures p50, p95 or p99 only',
+    ],
+    [
+      'GET /a average response time below 80 ms',
+      'it asks for an average, and an http check measures p50, p95 or p99 only',
+    ],
+    ['GET /a mean < 80 ms', 'it asks for an average, and an http check measures p50, p95 or p99 only'],
+    [
+      'GET /a max latency < 80 ms',
+      'it asks for the maximum, and an http check measures p50, p95 or p99 only',
+    ],
+    [
+      'GET /a p50 < 20 ms and p99 < 100 ms',
+      'it names several percentiles (p50, p99), and one check holds one threshold',
+    ],
+    ['GET /a responds in < 0ms (p95)', 'its threshold is 0 ms, and a check needs one above 0'],
+    [`GET /a p95 < 1${'0'.repeat(400)} ms`, `its threshold 1${'0'.repeat(400)} is too large for a check`],
+  ])('%j', (text, expected) => {
+    const c = withCriterion(text, ['GET /a']);
+    const criterion = c.acceptance_criteria[0];
+    if (!criterion) throw new Error('no criterion');
+    if (typeof expected === 'string') {
+      expect(suggestHttpCheck(c, criterion)).toBeUndefined();
+      expect(unmeasurableLatency(c, criterion)).toBe(expected);
+      const [warning] = lintContracts([c], []).filter((d) => d.code === 'lint/unverifiable-criterion');
+      expect(warning?.hint).toBe(
+        `Baton cannot measure it as written: ${expected}. Reword it with p50, p95 or p99 and a threshold above 0 ms (\`baton lint --fix\` then writes the check), or add \`run: <command>\` (exit 0 = pass) that measures it.`,
+      );
+    } else {
+      expect(suggestHttpCheck(c, criterion)).toEqual(expected);
+      expect(unmeasurableLatency(c, criterion)).toBeUndefined();
+    }
+  });
+});
+
+describe('a latency no check holds, for an endpoint the contract does not provide', () => {
+  it('gets the general hint: rewording would not let --fix write a check', () => {
+    const c = withCriterion('GET /a p90 < 200 ms', ['GET /b']);
+    const criterion = c.acceptance_criteria[0];
+    if (!criterion) throw new Error('no criterion');
+    expect(unmeasurableLatency(c, criterion)).toBeUndefined();
+    const [warning] = lintContracts([c], []).filter((d) => d.code === 'lint/unverifiable-criterion');
+    expect(warning?.hint).toContain('so Baton measures it');
+    expect(warning?.hint).not.toContain('cannot measure it as written');
   });
 });
 

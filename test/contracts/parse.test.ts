@@ -184,6 +184,17 @@ describe('parseContract: bad input names the file and line', () => {
     ]);
   });
 
+  it('refuses an estimate no plan can add up (over 100,000 minutes), naming the field and its line', () => {
+    const es = errors(parseContract(fm('feature_id: a', 'estimate_minutes: 1e308'), FILE));
+    expect(es.map((e) => [e.message, e.location?.line])).toEqual([
+      [
+        'estimate_minutes: must be at most 100,000 minutes (about 10 weeks of work): split a longer feature, got number 1e+308',
+        3,
+      ],
+    ]);
+    expect(parseContract(fm('feature_id: a', 'estimate_minutes: 100000'), FILE).ok).toBe(true);
+  });
+
   it('refuses an http header Node could not send, its name or its value, naming the header', () => {
     const es = errors(
       parseContract(

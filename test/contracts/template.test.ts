@@ -27,17 +27,17 @@ describe('feature names', () => {
     ['a/b', 'it contains a path separator or ".."', undefined],
     [
       'x;rm -rf',
-      'use ASCII letters (a-z, A-Z), digits, spaces, dashes or underscores, starting with a letter or digit',
+      'use ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit',
       undefined,
     ],
     [
       '-flag',
-      'use ASCII letters (a-z, A-Z), digits, spaces, dashes or underscores, starting with a letter or digit',
+      'use ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit',
       undefined,
     ],
     [
       'café',
-      'use ASCII letters (a-z, A-Z), digits, spaces, dashes or underscores, starting with a letter or digit',
+      'use ASCII letters (a-z, A-Z), digits, spaces, dashes and underscores, starting with a letter or digit',
       undefined,
     ],
   ])('%j → problem %j, slug %j', (name, problem, slug) => {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
+import { contract, repoWithAgent } from './decompose-rig.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
@@ -189,5 +190,31 @@ describe('baton decompose', () => {
     });
     const doc = JSON.parse(json.stdout) as { rounds: Array<Record<string, unknown>> };
     expect(doc.rounds[0]).toMatchObject({ accepted: true, contracts: null });
+  });
+
+  it('tells the agent a shared file at the top of a source root is a hotspot, and lists it in the layout', async () => {
+    const r = repoWithAgent(repos, [contract('feature-001-all', 'a')], {
+      'src/routes.ts': '',
+      'src/auth/a.ts': '',
+      'src/billing/b.ts': '',
+    });
+    // Each module's change also adds its route: src/routes.ts changes with three folders.
+    let routes = '';
+    for (const i of [1, 2]) {
+      for (const f of ['src/a/x.ts', 'src/auth/a.ts', 'src/billing/b.ts']) {
+        routes += `${f} ${i}\n`;
+        r.commit(`${f} and its route ${i}`, { [f]: `// ${i}\n`, 'src/routes.ts': routes });
+      }
+    }
+    const out = await runBaton(['decompose', 'spec.md', '--rounds', '1'], { cwd: r.root });
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    const runs = join(r.root, '.baton', 'decompose');
+    const task = readFileSync(join(runs, readdirSync(runs)[0] as string, 'round-1', 'task.md'), 'utf8');
+    expect(task).toMatch(/^- src\/routes\.ts: with 3 folders in \d+ commits$/m);
+    expect(task).toContain('- src/auth/ (1 files)');
+    expect(task).toContain(
+      '- files in no folder above: .gitignore, baton.config.json, spec.md, src/routes.ts',
+    );
+    expect(task).not.toContain('- src/ (');
   });
 });

@@ -101,6 +101,24 @@ describe('buildPlan', () => {
     expect(planToJson(plan)).toMatchObject({ unestimated: ['b'], amdahl: { max_speedup: null } });
   });
 
+  it('says estimates that add up to no number are an error, never Infinity or NaN minutes', () => {
+    // The schema bounds each estimate; contracts built in code can still hold any number.
+    const huge = (id: string, deps?: string[]) => ({
+      ...contract(id, { ...(deps ? { deps } : {}), minutes: 10 }),
+      estimate_minutes: 1e308,
+    });
+    const [e, ...rest] = errorsOf(buildPlan([huge('a'), huge('b', ['a'])]));
+    expect(rest).toEqual([]);
+    expect(e?.code).toBe('plan/estimate-too-large');
+    expect(e?.message).toBe(
+      'the estimates add up to no number of minutes (a gives 1e+308): the critical path and the Amdahl bound are unknown',
+    );
+    // At its feature_id: the positions record no estimate.
+    expect(e?.location).toEqual({ file: 'specs/a/contract.md', line: 2, column: 1 });
+    const nan = { ...contract('n', { minutes: 10 }), estimate_minutes: Number.NaN };
+    expect(errorsOf(buildPlan([contract('m', { minutes: 5 }), nan]))[0]?.message).toContain('(n gives NaN)');
+  });
+
   it('duplicate ids name both files and the line', () => {
     const a = contract('dup');
     const b = { ...contract('dup'), file: 'specs/other/contract.md' };
