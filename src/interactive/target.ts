@@ -3,7 +3,7 @@
  * the run that started the feature, the window is named after the feature (pure).
  */
 import { UserError } from '../errors.js';
-import type { BatonState, FeatureState } from '../log/fold.js';
+import { type BatonState, type FeatureState, featureAt } from '../log/fold.js';
 import { escapeControl, hasControl } from '../text/escape.js';
 import { sessionName } from './tmux.js';
 
@@ -16,7 +16,7 @@ export interface FeatureWindow {
 
 /** The window of a feature, or a user error saying why there is none. */
 export function featureWindow(state: BatonState, featureId: string): FeatureWindow {
-  const f: FeatureState | undefined = state.features[featureId];
+  const f: FeatureState | undefined = featureAt(state, featureId);
   const runId = f?.run_id ?? state.run_id;
   if (!f || !runId) {
     // A typo of a running feature's id is the usual cause: the ids the last run started are named.
@@ -37,7 +37,7 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
 /** The first feature that needs input, in the run's order, or undefined. */
 export function firstNeedingInput(state: BatonState): string | undefined {
   const order = [...state.run_feature_ids, ...Object.keys(state.features)];
-  return order.find((id) => state.features[id]?.status === 'needs-input');
+  return order.find((id) => featureAt(state, id)?.status === 'needs-input');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { BatonState } from '../log/fold.js';
+import { type BatonState, featureAt } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
 import { type AgentPane, namePanes, sessionPanes } from './panes.js';
 import { type FeatureWindow, featureWindow } from './target.js';
@@ -20,7 +20,7 @@ export async function openWindow(
   const { logPath } = run;
   const w = featureWindow(state, featureId);
   const tmux = tmuxFor(env);
-  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  const runId = featureAt(state, featureId)?.run_id ?? state.run_id ?? '';
   const panes = await sessionPanes(tmux, w.session, { runId, logPath });
   const mine = panes.agents.filter((a) => a.unitId === featureId);
   if (mine.length === 1) return { w: { ...w, target: (mine[0] as AgentPane).paneId }, tmux };
@@ -54,7 +54,7 @@ export async function openWindow(
 
 /** Why a feature has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
 function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
-  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  const runId = featureAt(state, featureId)?.run_id ?? state.run_id ?? '';
   if (!interactive) {
     return new UserError(
       'interactive/headless-run',
@@ -65,7 +65,7 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
       },
     );
   }
-  const status = state.features[featureId]?.status;
+  const status = featureAt(state, featureId)?.status;
   if (status === undefined || status === 'running' || status === 'needs-input') return undefined;
   if (status === 'pending') {
     return new UserError(

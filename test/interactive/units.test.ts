@@ -186,6 +186,25 @@ describe('windows, trust and typed text', () => {
     expect(sessionName('2026.01:x')).toBe('baton-2026-01-x');
   });
 
+  it('takes a name every object holds (constructor, toString) as an unknown id, not as a feature', () => {
+    const s = foldEvents([
+      ev(0, {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: [F],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: 'abc',
+        mode: 'contract-first',
+        pid: 1,
+      }),
+      started(1),
+    ]);
+    for (const id of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => featureWindow(s, id)).toThrow(`no run has started feature "${id}"; known ids: ${F}`);
+    }
+  });
+
   it('records trust for one folder and keeps everything else', () => {
     const before = { hasCompletedOnboarding: true, projects: { '/a': { allowedTools: ['x'] } } };
     expect(withTrustedFolder(before, '/a')).toEqual({
