@@ -7,6 +7,7 @@ import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
 import { findLastRunStart, foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton attach [id]`: jumps to a feature's tmux window (the first one needing input by default). */
@@ -14,9 +15,9 @@ export const registerAttach: RegisterCommand = (program, ctx) => {
   program
     .command('attach')
     .description(
-      "jump to an interactive agent's tmux window; without an id, the first feature that needs input",
+      "jump to an interactive agent's tmux window; without an id, the first feature (or best-of-N attempt) that needs input",
     )
-    .argument('[id]', 'feature id')
+    .argument('[id]', "feature id, or a best-of-N attempt's (<feature_id>.a<n>)")
     .option('--print', 'print the tmux command instead of running it')
     .addHelpText(
       'after',
@@ -34,7 +35,7 @@ export const registerAttach: RegisterCommand = (program, ctx) => {
         });
       }
       const start = findLastRunStart(logPath);
-      const { w, tmux } = await openWindow(state, id, ctx.env, {
+      const { w, tmux, unitId } = await openWindow(state, id, ctx.env, {
         logPath,
         interactive: start?.interactive === true,
         tmuxSocket: start?.tmux_socket,
@@ -46,12 +47,16 @@ export const registerAttach: RegisterCommand = (program, ctx) => {
       }
       // Proven first (a terminal, the right tmux server): an attach that cannot happen is not recorded.
       const args = await attachArgs(tmux, ctx.env, w.target);
-      appendEvent(logPath, { type: 'user.intervention', feature_id: id, action: 'attach' }, ctx.clock);
+      appendEvent(logPath, { type: 'user.intervention', feature_id: unitId, action: 'attach' }, ctx.clock);
       const r = spawnSync('tmux', args, { stdio: 'inherit', env: ctx.env });
       if (r.status !== 0) {
-        throw new UserError('interactive/attach-failed', `tmux could not attach to ${id}'s window`, {
-          hint: `tmux said why above; try it yourself: tmux ${args.join(' ')}`,
-        });
+        throw new UserError(
+          'interactive/attach-failed',
+          `tmux could not attach to ${escapeControl(unitId)}'s window`,
+          {
+            hint: `tmux said why above; try it yourself: tmux ${args.join(' ')}`,
+          },
+        );
       }
     });
 };

@@ -1,6 +1,7 @@
 import { fstatSync } from 'node:fs';
 import { type ApiRetry, apiRetryIn } from '../agents/agent-output.js';
 import { describeAttemptState } from '../attempts/describe.js';
+import { attemptUnitId } from '../contracts/feature-id.js';
 import {
   countChecks,
   type PlannedCriteria,
@@ -12,6 +13,7 @@ import {
   type WorkerTrust,
 } from '../log/check-reason.js';
 import type { FeatureState } from '../log/fold.js';
+import { shownAttemptStatus } from '../log/fold-attempts.js';
 import { featureAgentLog } from '../log/paths.js';
 import type { AttemptState, BatonState } from '../log/state.js';
 import { UNKNOWN } from '../metrics/format.js';
@@ -264,6 +266,10 @@ export function attemptRows(
   state: Pick<BatonState, 'attempt_units' | 'run_started_at'>,
 ): string[][] {
   return attemptsOf(f).map((a) => {
+    const unit = state.attempt_units?.[attemptUnitId(f.feature_id, a.attempt)];
+    const status = shownAttemptStatus(a, unit);
+    // What an attempt waiting for the conductor asked, as a feature's row shows it.
+    const asked = status === 'needs-input' ? unit?.last_event?.detail : undefined;
     const won = f.winner?.attempt === a.attempt;
     const time = attemptAgentTime(state, f.feature_id, a.attempt);
     const elapsed =
@@ -275,10 +281,10 @@ export function attemptRows(
     const numbers = describeAttemptState(a, time.duration_ms) ?? '';
     const failedWhy = a.status === 'complete' ? undefined : a.reason;
     const winner = `winner: ${f.winner?.reasons[0] ?? ''}`;
-    const why = won ? (failedWhy ? `${failedWhy} — ${winner}` : winner) : (a.reason ?? numbers);
+    const why = won ? (failedWhy ? `${failedWhy} — ${winner}` : winner) : (a.reason ?? asked ?? numbers);
     return [
       `  ${won ? '★' : '└'} ${escapeControl(f.feature_id)}.a${a.attempt}`,
-      a.status === 'stopped' ? p.yellow('stopped') : paintStatus(p, a.status),
+      status === 'stopped' ? p.yellow('stopped') : paintStatus(p, status),
       escapeControl(a.agent ?? '—'),
       // Started, stopped, and no end time known (its run killed outright): not a zero.
       `${elapsed === undefined && a.started_at !== undefined ? UNKNOWN : formatDuration(elapsed)}${note ? ` (${note})` : ''}`,

@@ -27,7 +27,7 @@ export const HELP_INDEX: ReadonlyArray<readonly [term: string, summary: string]>
   ],
   [
     'attach [options] [id]',
-    "jump to an interactive agent's tmux window; without an id, the first feature that needs input",
+    "jump to an interactive agent's tmux window; without an id, the first feature (or best-of-N attempt) that needs input",
   ],
   [
     'send [options] <id> <text...>',

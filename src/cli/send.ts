@@ -6,6 +6,7 @@ import { openWindow } from '../interactive/window.js';
 import { appendEvent } from '../log/append.js';
 import { findLastRunStart, foldLastRun } from '../log/last-run.js';
 import { logPathFor } from '../log/paths.js';
+import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
 /** `baton send <id> <text>`: types a message into an interactive agent's window and logs the intervention. */
@@ -13,7 +14,7 @@ export const registerSend: RegisterCommand = (program, ctx) => {
   program
     .command('send')
     .description("type a message into an interactive agent's tmux window (recorded as a user intervention)")
-    .argument('<id>', 'feature id')
+    .argument('<id>', "feature id, or a best-of-N attempt's (<feature_id>.a<n>)")
     .argument(
       '<text...>',
       'what to type, exactly (words are joined with spaces); one line of plain text: control characters are refused',
@@ -36,7 +37,7 @@ export const registerSend: RegisterCommand = (program, ctx) => {
       // Windows belong to the current run: fold its bytes only, found from the end of the log.
       const { state } = foldLastRun(logPath);
       const start = findLastRunStart(logPath);
-      const { w, tmux } = await openWindow(state, id, ctx.env, {
+      const { w, tmux, unitId } = await openWindow(state, id, ctx.env, {
         logPath,
         interactive: start?.interactive === true,
         tmuxSocket: start?.tmux_socket,
@@ -44,9 +45,9 @@ export const registerSend: RegisterCommand = (program, ctx) => {
       await sendText(tmux, w.target, text, flags.enter);
       appendEvent(
         logPath,
-        { type: 'user.intervention', feature_id: id, action: 'send', text: interventionText(text) },
+        { type: 'user.intervention', feature_id: unitId, action: 'send', text: interventionText(text) },
         ctx.clock,
       );
-      ctx.stdout.write(`sent to ${id}\n`);
+      ctx.stdout.write(`sent to ${escapeControl(unitId)}\n`);
     });
 };

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
+import { answersTo } from '../interactive/target.js';
 import { type LiveWindow, otherServerError, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
 import { batonRunning, type LockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import { currentRunStart } from '../lock/live-run-start.js';
@@ -12,13 +13,17 @@ import { loadProject, unknownFeaturesError } from '../project.js';
 import { escapeControl } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 
-/** Feature ids the plan knows (when the contracts load) and those the last run started (its window names). */
+/**
+ * Feature ids the plan knows (when the contracts load), and the features and best-of-N attempts
+ * (`<feature_id>.a<n>`) the last run started (its window names).
+ */
 async function knownIds(cwd: string, logPath: string): Promise<string[]> {
   const planned = await loadProject(cwd).then(
     (p) => p.plan.order,
     () => [],
   );
-  return [...new Set([...planned, ...foldLastRun(logPath).state.run_feature_ids])];
+  const { state } = foldLastRun(logPath);
+  return [...new Set([...planned, ...state.run_feature_ids, ...Object.keys(state.attempt_units ?? {})])];
 }
 
 /**
@@ -88,7 +93,10 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       "end every agent of the current interactive run: each pane whose program is proven this run's agent " +
         "(its BATON_RUN_ID and this repository's BATON_LOG), by its process group; other windows are left alone and named",
     )
-    .argument('[ids...]', 'only these features (default: all)')
+    .argument(
+      '[ids...]',
+      "only these features (a feature's id stops its best-of-N attempts too) or attempts (<feature_id>.a<n>); default: all",
+    )
     .action(async (ids: string[]) => {
       const root = await findMainWorktree(ctx.cwd);
       const logPath = ctx.env.BATON_LOG || logPathFor(root);
@@ -106,7 +114,8 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       const session = sessionName(run.run_id);
       // tmux says which panes the session has; only those proven to be this run's agents are touched.
       const panes = await sessionPanes(tmuxFor(ctx.env), session, { runId: run.run_id, logPath });
-      const asked = (name: string) => ids.length === 0 || ids.includes(name);
+      // A feature's id stops its best-of-N attempts' agents too (`answersTo`).
+      const asked = (name: string) => ids.length === 0 || ids.some((id) => answersTo(id, name));
       const agents = panes.agents.filter((a) => asked(a.unitId));
       const alone = panes.others.filter((w) => asked(w.name));
       // A live run's windows on another tmux server than this terminal's (BATON_TMUX_SOCKET) are not "none".
@@ -123,7 +132,11 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       await stopAgents(ctx.env, agents, { runId: run.run_id, logPath, clock: ctx.clock });
       ctx.stdout.write(stopReport(session, ids, agents, alone));
       // A feature asked for whose window is there but not proven: it was not stopped, and says so.
-      if (ids.some((id) => !agents.some((a) => a.unitId === id) && alone.some((w) => w.name === id)))
+      if (
+        ids.some(
+          (id) => !agents.some((a) => answersTo(id, a.unitId)) && alone.some((w) => answersTo(id, w.name)),
+        )
+      )
         setExit(1);
     });
 };

@@ -1,43 +1,74 @@
 /**
- * Which tmux window belongs to which feature, read from the log: the session is `baton-<run_id>` of
- * the run that started the feature, the window is named after the feature (pure).
+ * Which tmux window belongs to which feature or best-of-N attempt, read from the log: the session is
+ * `baton-<run_id>` of the run that started the unit, the window is named after the unit (pure).
  */
+
+import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
-import type { BatonState, FeatureState } from '../log/fold.js';
+import { type BatonState, type FeatureState, featureAt, unitAt } from '../log/fold.js';
 import { escapeControl, hasControl } from '../text/escape.js';
 import { sessionName } from './tmux.js';
 
-/** A feature's window as a tmux target (`=session:=window`). */
+/** A unit's window as a tmux target (`=session:=window`): a feature's, or a best-of-N attempt's. */
 export interface FeatureWindow {
   featureId: string;
   session: string;
   target: string;
 }
 
-/** The window of a feature, or a user error saying why there is none. */
+/**
+ * Whether the agent of unit `unitId` answers to the id the user gave (pure): an attempt's id
+ * (`<feature_id>.a<n>`) names that attempt alone; a feature's id names the feature's own agent and
+ * those of its best-of-N attempts (`featureOfUnit`).
+ */
+export function answersTo(given: string, unitId: string): boolean {
+  return unitId === given || (parseAttemptUnitId(given) === undefined && featureOfUnit(unitId) === given);
+}
+
+/** The units the last run started, as `baton send`/`attach` take them: features and best-of-N attempts. */
+function knownUnits(state: BatonState): string[] {
+  return [...Object.keys(state.features), ...Object.keys(state.attempt_units ?? {})];
+}
+
+/** The run whose session holds a unit's window: the run that started it, else its feature's, else the last. */
+export function unitRunId(state: BatonState, unitId: string): string | undefined {
+  return unitAt(state, unitId)?.run_id ?? featureAt(state, featureOfUnit(unitId))?.run_id ?? state.run_id;
+}
+
+/** The window of a feature or attempt unit, or a user error saying why there is none. */
 export function featureWindow(state: BatonState, featureId: string): FeatureWindow {
-  const f: FeatureState | undefined = state.features[featureId];
-  const runId = f?.run_id ?? state.run_id;
+  const f: FeatureState | undefined = unitAt(state, featureId);
+  const runId = unitRunId(state, featureId);
   if (!f || !runId) {
     // A typo of a running feature's id is the usual cause: the ids the last run started are named.
-    const known = Object.keys(state.features);
-    const ids = known.length > 0 ? `; known ids: ${known.join(', ')}` : '';
-    throw new UserError('interactive/unknown-feature', `no run has started feature "${featureId}"${ids}`, {
-      hint:
-        known.length > 0
-          ? 'Name one of them; `baton status` lists the features.'
-          : 'Start it with `baton run --interactive`; `baton status` lists the features.',
-      exitCode: 2,
-    });
+    const known = knownUnits(state);
+    const ids = known.length > 0 ? `; known ids: ${known.map((k) => escapeControl(k)).join(', ')}` : '';
+    throw new UserError(
+      'interactive/unknown-feature',
+      `no run has started feature "${escapeControl(featureId)}"${ids}`,
+      {
+        hint:
+          known.length > 0
+            ? 'Name one of them; `baton status` lists the features.'
+            : 'Start it with `baton run --interactive`; `baton status` lists the features.',
+        exitCode: 2,
+      },
+    );
   }
   const session = sessionName(runId);
   return { featureId, session, target: `=${session}:=${featureId}` };
 }
 
-/** The first feature that needs input, in the run's order, or undefined. */
+/** The first unit that needs input, in the run's order (a feature, then its attempts), or undefined. */
 export function firstNeedingInput(state: BatonState): string | undefined {
-  const order = [...state.run_feature_ids, ...Object.keys(state.features)];
-  return order.find((id) => state.features[id]?.status === 'needs-input');
+  const attempts = Object.keys(state.attempt_units ?? {});
+  const order = [...state.run_feature_ids, ...Object.keys(state.features)].flatMap((id) => [
+    id,
+    ...attempts
+      .filter((u) => featureOfUnit(u) === id)
+      .sort((a, b) => (parseAttemptUnitId(a)?.attempt ?? 0) - (parseAttemptUnitId(b)?.attempt ?? 0)),
+  ]);
+  return order.find((id) => unitAt(state, id)?.status === 'needs-input');
 }
 
 /**

@@ -1,40 +1,52 @@
 import { UserError } from '../errors.js';
-import type { BatonState } from '../log/fold.js';
+import { type BatonState, unitAt } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
-import { type AgentPane, namePanes, sessionPanes } from './panes.js';
-import { type FeatureWindow, featureWindow } from './target.js';
+import { namePanes, sessionPanes } from './panes.js';
+import { answersTo, type FeatureWindow, featureWindow, unitRunId } from './target.js';
 import { otherServerError, printedTmux, type Tmux, tmuxFor } from './tmux.js';
 
 /**
- * A feature's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is
- * the one whose program is proven to be the feature's agent in this run of this repository
- * (`sessionPanes`), found whatever its window is called; the target names that pane, so a window the
- * user renamed is still found and another window of the feature's name is never typed into.
+ * A unit's agent pane that is open now, or a clear error (for `attach` and `send`). The pane is the
+ * one whose program is proven to be the unit's agent in this run of this repository (`sessionPanes`),
+ * found whatever its window is called; the target names that pane, so a window the user renamed is
+ * still found and another window of the unit's name is never typed into. A feature's id also finds
+ * its best-of-N attempts' agents (`answersTo`), and names them when more than one is open; `unitId`
+ * is the unit whose agent the pane is.
  */
 export async function openWindow(
   state: BatonState,
   featureId: string,
   env: NodeJS.ProcessEnv,
   run: { logPath: string; interactive: boolean; tmuxSocket?: string | undefined },
-): Promise<{ w: FeatureWindow; tmux: Tmux }> {
+): Promise<{ w: FeatureWindow; tmux: Tmux; unitId: string }> {
   const { logPath } = run;
   const w = featureWindow(state, featureId);
   const tmux = tmuxFor(env);
-  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  const runId = unitRunId(state, featureId) ?? '';
   const panes = await sessionPanes(tmux, w.session, { runId, logPath });
-  const mine = panes.agents.filter((a) => a.unitId === featureId);
-  if (mine.length === 1) return { w: { ...w, target: (mine[0] as AgentPane).paneId }, tmux };
+  const mine = panes.agents.filter((a) => answersTo(featureId, a.unitId));
+  const units = [...new Set(mine.map((a) => a.unitId))].sort();
+  if (units.length > 1) {
+    const named = units.map((u) => escapeControl(u)).join(', ');
+    throw new UserError(
+      'interactive/which-attempt',
+      `feature ${escapeControl(featureId)} has ${units.length} attempts with an agent window open: ${named}; Baton does not guess which`,
+      { hint: `Name the attempt instead of the feature, one of: ${named}.`, exitCode: 2 },
+    );
+  }
+  const [only] = mine;
+  if (mine.length === 1 && only) return { w: { ...w, target: only.paneId }, tmux, unitId: only.unitId };
   if (mine.length > 1) {
     throw new UserError(
       'interactive/ambiguous-window',
-      `feature ${featureId} has ${mine.length} agent windows open in ${escapeControl(w.session)}: ${namePanes(mine)}; Baton does not guess which`,
+      `feature ${escapeControl(featureId)} has ${mine.length} agent windows open in ${escapeControl(w.session)}: ${namePanes(mine)}; Baton does not guess which`,
       {
         hint: `Close the ones you do not want (${printedTmux(tmux, ['kill-pane', '-t'])} <pane>), then try again.`,
         exitCode: 1,
       },
     );
   }
-  const named = panes.others.filter((o) => o.name === featureId);
+  const named = panes.others.filter((o) => answersTo(featureId, o.name));
   if (named.length === 0) {
     const why =
       noWindowReason(state, featureId, run.interactive) ??
@@ -44,7 +56,7 @@ export async function openWindow(
   const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';
   throw new UserError(
     'interactive/no-window',
-    `feature ${featureId} has no tmux window open (${escapeControl(w.target)})${alone}`,
+    `feature ${escapeControl(featureId)} has no tmux window open (${escapeControl(w.target)})${alone}`,
     {
       hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
       exitCode: 1,
@@ -52,9 +64,9 @@ export async function openWindow(
   );
 }
 
-/** Why a feature has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
+/** Why a unit has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
 function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
-  const runId = state.features[featureId]?.run_id ?? state.run_id ?? '';
+  const runId = unitRunId(state, featureId) ?? '';
   if (!interactive) {
     return new UserError(
       'interactive/headless-run',
@@ -65,7 +77,7 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
       },
     );
   }
-  const status = state.features[featureId]?.status;
+  const status = unitAt(state, featureId)?.status;
   if (status === undefined || status === 'running' || status === 'needs-input') return undefined;
   if (status === 'pending') {
     return new UserError(

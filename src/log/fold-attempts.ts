@@ -22,6 +22,14 @@ export function featureStatusOfAttempt(status: AttemptState['status']): FeatureS
   return status === 'stopped' ? 'interrupted' : status;
 }
 
+/**
+ * The status an attempt shows (pure): `needs-input` while it runs and its own agent asked for input
+ * (its unit's hooks, folded under `<feature_id>.a<n>`), else its status as `attempt.*` recorded it.
+ */
+export function shownAttemptStatus(a: AttemptState, unit: FeatureState | undefined): AttemptState['status'] {
+  return a.status === 'running' && unit?.status === 'needs-input' ? 'needs-input' : a.status;
+}
+
 function attemptOf(f: FeatureState, n: number): AttemptState {
   f.attempts ??= {};
   const key = String(n);

@@ -144,6 +144,35 @@ describe('interactive commands act only on panes proven to be this run’s agent
     expect(alive(user)).toBe(true);
   });
 
+  it('a feature id reaches its best-of-N attempts: send to the one open, refused naming two, stop ends them all', async () => {
+    const { rig, env } = setup();
+    const a = repo();
+    writeLog(a, ['ib'], { started: ['ib.a1', 'ib.a2'] });
+    const first = window(rig, 'ib.a1', 'cat', { log: logOf(a), unit: 'ib.a1' });
+    const sent = await runBaton(['send', 'ib', 'hello'], { cwd: a.root, env });
+    expect(sent.stderr).toBe('');
+    expect(sent.stdout).toBe('sent to ib.a1\n');
+    expect(readFileSync(logOf(a), 'utf8')).toContain('"feature_id":"ib.a1","action":"send","text":"hello"');
+    const second = window(rig, 'ib.a2', 'cat', { log: logOf(a), unit: 'ib.a2' });
+    for (const args of [
+      ['send', 'ib', 'again'],
+      ['attach', 'ib', '--print'],
+    ]) {
+      const r = await runBaton(args, { cwd: a.root, env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        'feature ib has 2 attempts with an agent window open: ib.a1, ib.a2; Baton does not guess which [interactive/which-attempt]',
+      );
+    }
+    expect(rig.screens()).not.toContain('again');
+    const unknown = await runBaton(['stop', 'ib.a3'], { cwd: a.root, env });
+    expect(unknown.stderr).toContain('unknown feature: ib.a3; known ids: ib, ib.a1, ib.a2');
+    const stopped = await runBaton(['stop', 'ib'], { cwd: a.root, env });
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toBe('stopped ib.a1, ib.a2\n');
+    expect(await waitFor(() => !alive(first) && !alive(second), 4000)).toBe(true);
+  });
+
   it('baton send and attach target the proven agent’s pane, not a user window of the same name', async () => {
     const { rig, env } = setup();
     const a = repo();

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { attemptRows } from '../../src/cli/feature-rows.js';
 import { showsTrustDialog, withTrustedFolder } from '../../src/interactive/claude-trust.js';
 import { showsCodexTrustDialog, withCodexTrust } from '../../src/interactive/codex-trust.js';
 import { observeSessionEvent, shouldFinish } from '../../src/interactive/finish.js';
 import { windowExit } from '../../src/interactive/follow.js';
-import { featureWindow, firstNeedingInput, interventionText } from '../../src/interactive/target.js';
+import {
+  answersTo,
+  featureWindow,
+  firstNeedingInput,
+  interventionText,
+} from '../../src/interactive/target.js';
 import { sessionName } from '../../src/interactive/tmux.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { checkLogValue } from '../../src/log/parse-event.js';
 import { countInterventions } from '../../src/metrics/interventions.js';
+import { palette } from '../../src/terminal/style.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
@@ -184,6 +191,82 @@ describe('windows, trust and typed text', () => {
       `no run has started feature "feature-009-nope"; known ids: ${F}`,
     );
     expect(sessionName('2026.01:x')).toBe('baton-2026-01-x');
+  });
+
+  it('takes a name every object holds (constructor, toString) as an unknown id, not as a feature', () => {
+    const s = foldEvents([
+      ev(0, {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: [F],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: 'abc',
+        mode: 'contract-first',
+        pid: 1,
+      }),
+      started(1),
+    ]);
+    for (const id of ['constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => featureWindow(s, id)).toThrow(`no run has started feature "${id}"; known ids: ${F}`);
+    }
+  });
+
+  it('reaches best-of-N attempts: an attempt id by its own window, a feature id by its attempts, waiting attempts first asked', () => {
+    const attemptStarted = (s: number, n: number) =>
+      ev(s, {
+        type: 'attempt.started',
+        run_id: 'r1',
+        feature_id: F,
+        attempt: n,
+        agent: 'command',
+        branch: `baton/${F}.a${n}`,
+        worktree: `/w.a${n}`,
+        port: 41000 + n,
+      });
+    const unitStarted = (s: number, n: number) =>
+      ev(s, { ...(started(s) as BatonEvent), feature_id: `${F}.a${n}` } as NewEvent);
+    const asks = (s: number, n: number) =>
+      ev(s, { ...(needsInput(s) as BatonEvent), feature_id: `${F}.a${n}` } as NewEvent);
+    const s = foldEvents([
+      ev(0, {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: [F],
+        concurrency: 2,
+        base: 'HEAD',
+        base_commit: 'abc',
+        mode: 'contract-first',
+        pid: 1,
+      }),
+      attemptStarted(1, 1),
+      attemptStarted(1, 2),
+      unitStarted(2, 1),
+      unitStarted(2, 2),
+      asks(3, 2),
+    ]);
+    expect(featureWindow(s, `${F}.a2`)).toEqual({
+      featureId: `${F}.a2`,
+      session: 'baton-r1',
+      target: `=baton-r1:=${F}.a2`,
+    });
+    expect(firstNeedingInput(s)).toBe(`${F}.a2`);
+    expect(() => featureWindow(s, `${F}.a3`)).toThrow(`known ids: ${F}, ${F}.a1, ${F}.a2`);
+    // Which agents an id the user gives names: an attempt's its own, a feature's its own and its attempts'.
+    expect(answersTo(F, F)).toBe(true);
+    expect(answersTo(F, `${F}.a1`)).toBe(true);
+    expect(answersTo(`${F}.a1`, `${F}.a1`)).toBe(true);
+    expect(answersTo(`${F}.a1`, `${F}.a2`)).toBe(false);
+    expect(answersTo(`${F}.a1`, F)).toBe(false);
+    expect(answersTo('feature-001', `${F}.a1`)).toBe(false);
+    // `baton status` shows the waiting attempt as waiting, with what it asked; the other as running.
+    const f = s.features[F];
+    if (!f) throw new Error('the feature was not folded');
+    const rows = attemptRows(f, palette(false), Date.parse(at(4)), s);
+    expect(rows.map((r) => [r[1], r[7]])).toEqual([
+      ['running', '—'],
+      ['needs-input', 'Claude needs your permission to use Write'],
+    ]);
   });
 
   it('records trust for one folder and keeps everything else', () => {
