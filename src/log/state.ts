@@ -131,7 +131,7 @@ export interface FeatureState {
     attempt?: number;
     attempt_ref?: string;
   };
-  last_event?: { type: string; ts?: string; detail?: string };
+  last_event?: { type: string; ts?: string; detail?: string } | undefined;
   /** Best-of-N: the feature's attempts, by attempt number. */
   attempts?: Record<string, AttemptState> | undefined;
   /** Best-of-N: how many attempts the feature's last run planned (its `run.started`). */
