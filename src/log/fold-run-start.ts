@@ -65,6 +65,7 @@ export function applyRunStarted(
  */
 function startOver(f: FeatureState): void {
   f.agent = undefined;
+  f.interactive = undefined;
   f.started_at = undefined;
   f.ended_at = undefined;
   f.duration_ms = undefined;

@@ -79,6 +79,8 @@ export interface FeatureState {
   pid?: number | undefined;
   pgid?: number | undefined;
   attempt?: number | undefined;
+  /** In a run with tmux windows, whether its agent has one (its `feature.started`); false: it runs headless. */
+  interactive?: boolean | undefined;
   started_at?: string | undefined;
   ended_at?: string | undefined;
   /** The agent time of the run: its launches' `agent.exited` durations summed (`exits_ms`), as the report sums them. */

@@ -27,7 +27,7 @@ import {
   NO_ADOPTION,
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
-import { isInteractive } from '../interactive/launch.js';
+import { runHasWindows } from '../interactive/launch.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
@@ -348,7 +348,7 @@ function emitRunStarted(
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
       : {}),
     // `baton stop` reads it: a run without it has no tmux window to end; with it, where its windows are.
-    ...(opts.featureIds.some((id) => isInteractive({ feature: ctx.contractOf(id), config: opts.config }))
+    ...(runHasWindows(opts.featureIds, ctx.contractOf, opts.config)
       ? {
           interactive: true,
           ...(opts.env.BATON_TMUX_SOCKET ? { tmux_socket: opts.env.BATON_TMUX_SOCKET } : {}),
