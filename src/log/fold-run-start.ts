@@ -30,6 +30,7 @@ export function applyRunStarted(
   state.mode = ev.mode;
   state.orchestrator_pid = ev.pid;
   state.run_queue = ev.queue ? declaredQueue(ev.queue) : undefined;
+  state.run_interactive = ev.interactive;
   // What an earlier run's agents changed outside their worktrees belongs to that run's report.
   if (!ev.resume) state.escaped_unknown = undefined;
   state.open_runs = [

@@ -217,6 +217,8 @@ export interface BatonState {
   orchestrator_pid?: number | undefined;
   /** The last run's queue when its features were jobs on one (`run --queue`). */
   run_queue?: RunQueue | undefined;
+  /** Set when the last run had tmux windows (`run.started`'s `interactive`): its resume re-attaches to them. */
+  run_interactive?: true | undefined;
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start, and queue if queued. */
   open_runs?: OpenRun[] | undefined;
   features: Record<string, FeatureState>;
