@@ -34,8 +34,9 @@ describe('a run where one contract asks for a window and another does not', () =
       [`specs/${HEADLESS}/contract.md`]: contractText({
         id: HEADLESS,
         owns: ['src/h/**'],
+        // Bounded: a failed test's agent, whose `go` is never written, must not wait for ever.
         agent: {
-          command: `while [ ! -e '${go}' ]; do sleep 0.1; done; mkdir -p src/h && echo x > src/h/x.txt`,
+          command: `i=0; while [ ! -e '${go}' ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; mkdir -p src/h && echo x > src/h/x.txt`,
         },
       }),
     });
