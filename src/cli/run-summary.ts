@@ -4,6 +4,7 @@ import type { RunQueue } from '../log/state.js';
 import { type RunAgainFlags, resumeRunCommand } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { stringifyJson } from '../text/escape.js';
+import { someOf } from '../text/some-of.js';
 import type { CliContext } from './context.js';
 
 /** The summary as `--json` prints it: snake_case, as `status --json` and the log name these fields. */
@@ -41,7 +42,7 @@ export function reportRunSummary(
 
 /**
  * What comes next after a run (pure), or undefined: a run that completed every feature is integrated;
- * an interrupted run
+ * an interrupted run (Ctrl-C, or every feature it did not complete stopped by the user, who is told so)
  * is resumed as it stands (queued, by re-attaching to its jobs); a local one whose features failed is
  * resumed with those features, after the fix `baton status` points to (a resume reuses their branches
  * and keeps their work). The commands carry the run's `--base` and `--agent` (`again`): a resume takes
@@ -57,8 +58,14 @@ export function nextStep(
     return summary.features.length === 0
       ? undefined
       : `Next: \`${startCommand({ base: again.base })}\` merges the branches in dependency order and checks the result; add \`--into <branch>\` to move a branch of yours to it.`;
-  if (summary.outcome === 'interrupted')
-    return `To go on where it stopped: ${queue ? resumeCommand(queue) : `\`${resumeRunCommand([], again)}\``}.`;
+  if (summary.outcome === 'interrupted') {
+    const goOn = queue ? resumeCommand(queue) : `\`${resumeRunCommand([], again)}\``;
+    const stopped = summary.features.filter((f) => f.stopped_by_user).map((f) => f.feature_id);
+    // Feature ids come from the contracts (validated), never from the log.
+    if (stopped.length === left.length)
+      return `You stopped ${someOf(stopped, 3)} (baton stop); to go on where it stopped: ${goOn}.`;
+    return `To go on where it stopped: ${goOn}.`;
+  }
   if (queue) return undefined;
   // Feature ids come from the contracts (validated), never from the log.
   const them = left.length === 1 ? 'it' : 'them';

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
+import { runsHeadless } from '../interactive/headless-feature.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
 import { answersTo } from '../interactive/target.js';
 import { type LiveWindow, otherServerError, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
@@ -39,6 +40,25 @@ function headlessRunError(runId: string, holder: LockHolder & { lockPath: string
       hint: `Stop the run with Ctrl-C in its terminal, or ${stopHolderHint(holder, holder.lockPath)}.`,
       exitCode: 1,
     },
+  );
+}
+
+/**
+ * The error for named features that run headless in an interactive run (`runsHeadless`): as for a
+ * headless run, only the run's orchestrator can stop their agents.
+ */
+function headlessFeaturesError(
+  runId: string,
+  ids: readonly string[],
+  holder: (LockHolder & { lockPath: string }) | undefined,
+): UserError {
+  const named = ids.map((id) => escapeControl(id)).join(', ');
+  const them = ids.length === 1 ? `feature ${named} runs` : `features ${named} run`;
+  const stop = holder ? `, or ${stopHolderHint(holder, holder.lockPath)}` : '';
+  return new UserError(
+    'stop/headless-feature',
+    `${them} headless in run ${escapeControl(runId)}: only its interactive features have a tmux window for baton stop to end`,
+    { hint: `Stop the whole run with Ctrl-C in its terminal${stop}.`, exitCode: 1 },
   );
 }
 
@@ -129,14 +149,15 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
         ctx.stdout.write(`no agent to stop: the last run (${run.run_id}) was headless and has ended\n`);
         return;
       }
+      const missed = ids.filter((id) => !agents.some((a) => answersTo(id, a.unitId)));
+      const state = missed.length > 0 ? foldLastRun(logPath).state : undefined;
+      const headless = missed.filter((id) => state !== undefined && runsHeadless(state, id));
       await stopAgents(ctx.env, agents, { runId: run.run_id, logPath, clock: ctx.clock });
-      ctx.stdout.write(stopReport(session, ids, agents, alone));
-      // A feature asked for whose window is there but not proven: it was not stopped, and says so.
-      if (
-        ids.some(
-          (id) => !agents.some((a) => answersTo(id, a.unitId)) && alone.some((w) => answersTo(id, w.name)),
-        )
-      )
-        setExit(1);
+      const rest = ids.filter((id) => !headless.includes(id));
+      if (ids.length === 0 || rest.length > 0 || agents.length + alone.length > 0)
+        ctx.stdout.write(stopReport(session, rest, agents, alone));
+      if (headless.length > 0) throw headlessFeaturesError(run.run_id, headless, batonRunning(root));
+      // A feature asked for that was not stopped (its window not proven, or none open) says so in the exit code.
+      if (missed.length > 0) setExit(1);
     });
 };

@@ -194,7 +194,9 @@ export function checkLastRun(state: BatonState, alive: OrchestratorProbe): Docto
       (unfinished.length > 0 ? `; unfinished: ${unfinished.join(', ')}` : ''),
     queue
       ? `Re-attach to its jobs with ${resumeCommand(queue)}.`
-      : 'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
+      : state.run_interactive
+        ? 'Resume it with `baton run --resume` (it re-attaches to the agents still in their tmux windows, stops any other orphaned agent, and reuses the worktrees).'
+        : 'Resume it with `baton run --resume` (it stops orphaned agents and reuses the worktrees).',
   );
 }
 

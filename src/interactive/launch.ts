@@ -28,6 +28,15 @@ export function isInteractive(task: Pick<AgentTask, 'feature' | 'config'>): bool
   return task.feature.interactive ?? task.config.interactive?.enabled ?? false;
 }
 
+/** Whether any feature of a run runs interactively: the run has tmux windows (`run.started`'s `interactive`). */
+export function runHasWindows(
+  ids: readonly string[],
+  contractOf: (id: string) => AgentTask['feature'],
+  config: AgentTask['config'],
+): boolean {
+  return ids.some((id) => isInteractive({ feature: contractOf(id), config }));
+}
+
 /**
  * The little script the window runs: the task's environment read from its private file (then
  * removed), the agent, then its exit code written where Baton reads it, whole: written beside it and

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { type BatonState, unitAt } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
+import { runsHeadless } from './headless-feature.js';
 import { namePanes, sessionPanes } from './panes.js';
 import { answersTo, type FeatureWindow, featureWindow, unitRunId } from './target.js';
 import { otherServerError, printedTmux, type Tmux, tmuxFor } from './tmux.js';
@@ -64,7 +65,7 @@ export async function openWindow(
   );
 }
 
-/** Why a unit has no window when the reason is known from the log: a headless run, an agent not started yet or one that ended. */
+/** Why a unit has no window when the reason is known from the log: a headless run or feature, an agent not started yet or one that ended. */
 function noWindowReason(state: BatonState, featureId: string, interactive: boolean): UserError | undefined {
   const runId = unitRunId(state, featureId) ?? '';
   if (!interactive) {
@@ -73,6 +74,16 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
       `run ${escapeControl(runId)} is headless (started without --interactive): its agents have no tmux window`,
       {
         hint: 'Start it with `baton run --interactive` to attach or type to its agents; `baton status` names each agent log.',
+        exitCode: 1,
+      },
+    );
+  }
+  if (runsHeadless(state, featureId)) {
+    return new UserError(
+      'interactive/headless-feature',
+      `feature ${escapeControl(featureId)} runs headless in run ${escapeControl(runId)}: only the run's interactive features have a tmux window`,
+      {
+        hint: '`interactive: true` in its contract gives it a window in its next run; `baton status` names its agent log.',
         exitCode: 1,
       },
     );

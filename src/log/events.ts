@@ -144,6 +144,11 @@ export const EVENT_SCHEMAS = builtOnUse({
       attempt: z.optional(z.number()),
       /** The commit the feature's branch was cut from (the run's base, or a resumed branch's own). */
       base_commit: z.optional(z.string()),
+      /**
+       * In a run with tmux windows (`run.started`'s `interactive`): whether this agent has one; false for
+       * one that runs headless there (its contract did not ask for a window). Absent in a headless run.
+       */
+      interactive: z.optional(z.boolean()),
     }),
   /** An agent process exited; what it changed is recorded here. */
   'agent.exited': () =>

@@ -30,6 +30,7 @@ export function applyRunStarted(
   state.mode = ev.mode;
   state.orchestrator_pid = ev.pid;
   state.run_queue = ev.queue ? declaredQueue(ev.queue) : undefined;
+  state.run_interactive = ev.interactive;
   // What an earlier run's agents changed outside their worktrees belongs to that run's report.
   if (!ev.resume) state.escaped_unknown = undefined;
   state.open_runs = [
@@ -60,9 +61,18 @@ export function applyRunStarted(
 /**
  * What a fresh run clears of a feature it lists: what is left from an earlier run's outcome. Its work
  * too (commit, files, agent log, worktree, usage): a best-of-N feature gets no `feature.started` of its
- * own to clear them, and until its winner is chosen it has none of this run's.
+ * own to clear them, and until its winner is chosen it has none of this run's. Its times, agent and
+ * last event too: a feature waiting for a slot shows no elapsed time or end of the run before.
  */
 function startOver(f: FeatureState): void {
+  f.agent = undefined;
+  f.interactive = undefined;
+  f.started_at = undefined;
+  f.ended_at = undefined;
+  f.duration_ms = undefined;
+  f.last_event = undefined;
+  f.end_inferred = undefined;
+  f.agent_interrupted = undefined;
   f.commit = undefined;
   f.files = [];
   f.log_file = undefined;

@@ -287,6 +287,7 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
       f.pid = ev.pid;
       f.pgid = ev.pgid;
       f.attempt = ev.attempt;
+      f.interactive = ev.interactive;
       f.started_at = ev.ts;
       // Agent time and usage add up over the launches of a run (a retry, a `run --resume`), as the
       // report sums its exits: what a fresh run clears (`startOver`), not a launch.

@@ -79,6 +79,8 @@ export interface FeatureState {
   pid?: number | undefined;
   pgid?: number | undefined;
   attempt?: number | undefined;
+  /** In a run with tmux windows, whether its agent has one (its `feature.started`); false: it runs headless. */
+  interactive?: boolean | undefined;
   started_at?: string | undefined;
   ended_at?: string | undefined;
   /** The agent time of the run: its launches' `agent.exited` durations summed (`exits_ms`), as the report sums them. */
@@ -131,7 +133,7 @@ export interface FeatureState {
     attempt?: number;
     attempt_ref?: string;
   };
-  last_event?: { type: string; ts?: string; detail?: string };
+  last_event?: { type: string; ts?: string; detail?: string } | undefined;
   /** Best-of-N: the feature's attempts, by attempt number. */
   attempts?: Record<string, AttemptState> | undefined;
   /** Best-of-N: how many attempts the feature's last run planned (its `run.started`). */
@@ -215,6 +217,8 @@ export interface BatonState {
   orchestrator_pid?: number | undefined;
   /** The last run's queue when its features were jobs on one (`run --queue`). */
   run_queue?: RunQueue | undefined;
+  /** Set when the last run had tmux windows (`run.started`'s `interactive`): its resume re-attaches to them. */
+  run_interactive?: true | undefined;
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start, and queue if queued. */
   open_runs?: OpenRun[] | undefined;
   features: Record<string, FeatureState>;

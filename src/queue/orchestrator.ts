@@ -14,6 +14,7 @@ import type { BatonEvent, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
 import { badBaseError, runBase } from '../runner/delivered.js';
+import { runOutcome } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
 import { clipShown } from '../text/one-line.js';
@@ -246,12 +247,7 @@ function summariseRun(
       ...(t.reason ? { reason: t.reason } : {}),
     };
   });
-  const outcome: RunSummary['outcome'] = opts.signal.aborted
-    ? 'interrupted'
-    : features.every((f) => f.status === 'complete')
-      ? 'complete'
-      : 'failed';
-  return { features, outcome };
+  return { features, outcome: runOutcome(features, opts.signal.aborted) };
 }
 
 /** The run's end: the detach notice when Ctrl-C detached it (else `phase.ended`), `run.ended`, and its summary. */

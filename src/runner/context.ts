@@ -28,6 +28,8 @@ import { unitContract, unitPortIndex } from './units.js';
 export interface FeatureResult {
   status: FeatureEnded['status'];
   reason?: string;
+  /** The user stopped its agent (`baton stop`), which does not fail the run (`runOutcome`). */
+  stoppedByUser?: true;
 }
 
 /** Everything the features of one run share: options, the run's sink, paths, agents and locks. */

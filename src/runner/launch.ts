@@ -4,7 +4,12 @@ import { agentLabel } from '../agents/registry.js';
 import type { Contract } from '../contracts/schema.js';
 import { ProcessTracker } from '../guard/daemons.js';
 import type { ProcessInfo } from '../guard/proc.js';
-import { followInteractiveAgent, isInteractive, startInteractiveAgent } from '../interactive/launch.js';
+import {
+  followInteractiveAgent,
+  isInteractive,
+  runHasWindows,
+  startInteractiveAgent,
+} from '../interactive/launch.js';
 import type { AgentUsage } from '../log/events.js';
 import { type ProcessExit, type Supervised, spawnSupervised } from '../process/supervise.js';
 import { runAgentAttempts } from './agent-retries.js';
@@ -54,18 +59,23 @@ export interface AgentRun {
   tracked: ProcessInfo[];
 }
 
-/** `feature.started` for one attempt of the feature's agent. */
+/**
+ * `feature.started` for one attempt of the feature's agent; in a run with windows, whether it has one
+ * (`send`, `attach` and `stop` say a feature without one runs headless).
+ */
 function emitStarted(
   ctx: RunContext,
   {
-    feature,
+    task,
     p,
     child,
     attempt,
     base,
-  }: { feature: Contract; p: FeaturePaths; child: Supervised; attempt: number; base: string },
+  }: { task: AgentTask; p: FeaturePaths; child: Supervised; attempt: number; base: string },
 ): void {
+  const { feature } = task;
   const id = feature.feature_id;
+  const windows = runHasWindows(ctx.opts.featureIds, ctx.contractOf, ctx.opts.config);
   ctx.sink.emit({
     type: 'feature.started',
     feature_id: id,
@@ -78,6 +88,7 @@ function emitStarted(
     ...(child.pid !== undefined ? { pid: child.pid, pgid: child.pgid } : {}),
     ...(attempt > 1 ? { attempt } : {}),
     base_commit: base,
+    ...(windows ? { interactive: isInteractive(task) } : {}),
   });
 }
 
@@ -122,7 +133,7 @@ export async function launchAgent(
       const detach = opts.control?.attach(id, () => void child.stop('stop'));
       const tracker = new ProcessTracker(child.pid ?? -1);
       // An adopted window's `feature.started` is the dead orchestrator's; the run's `adopted_windows` says it goes on.
-      if (!adopted) emitStarted(ctx, { feature, p, child, attempt, base });
+      if (!adopted) emitStarted(ctx, { task, p, child, attempt, base });
       if (opts.signal.aborted) void child.stop('interrupt');
       const ended = () => {
         tracked.push(...tracker.stop());

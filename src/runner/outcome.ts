@@ -65,12 +65,21 @@ export function describeCheckFailures(checks: CheckCounts): string {
   );
 }
 
+/** How a feature ended: its status, why in words, and whether the user stopped it (`baton stop`). */
+export interface DecidedOutcome {
+  status: FeatureEnded['status'];
+  reason?: string;
+  /** The user ended its agent on purpose (`baton stop`): the run can go on with `baton run --resume`. */
+  stoppedByUser?: true;
+}
+
 /** Decides a feature's final status and the reason in words (pure). */
-export function decideOutcome(f: FeatureFacts): { status: FeatureEnded['status']; reason?: string } {
+export function decideOutcome(f: FeatureFacts): DecidedOutcome {
   if (f.interrupted)
     return {
       status: 'interrupted',
       reason: `${stoppedBy(f.interruptedBy)}; the worktree and its changes are kept`,
+      ...(f.interruptedBy === 'user' ? { stoppedByUser: true as const } : {}),
     };
   if (f.collision) return { status: 'collision', reason: f.collision };
   if (f.timedOut) {
@@ -101,4 +110,19 @@ export function stoppedBy(signal: string | undefined): string {
   if (signal === 'SIGTERM') return 'stopped by SIGTERM';
   if (signal === 'SIGHUP') return 'stopped: the terminal was closed (SIGHUP)';
   return 'stopped';
+}
+
+/**
+ * A run's outcome (pure), the one rule of local and queued runs: `interrupted` when the run was stopped
+ * (Ctrl-C, a signal) or when every feature it did not complete was stopped by the user (`baton stop`),
+ * since either goes on with `baton run --resume`; `complete` when every feature completed; else `failed`.
+ */
+export function runOutcome(
+  features: ReadonlyArray<{ status: string; stopped_by_user?: true }>,
+  aborted: boolean,
+): 'complete' | 'failed' | 'interrupted' {
+  if (aborted) return 'interrupted';
+  const left = features.filter((f) => f.status !== 'complete');
+  if (left.length === 0) return 'complete';
+  return left.every((f) => f.stopped_by_user) ? 'interrupted' : 'failed';
 }

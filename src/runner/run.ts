@@ -27,7 +27,7 @@ import {
   NO_ADOPTION,
   scanAdoptableWindows,
 } from '../interactive/adopt.js';
-import { isInteractive } from '../interactive/launch.js';
+import { runHasWindows } from '../interactive/launch.js';
 import { recordRunInLock } from '../lock/baton-lock.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import type { BatonState } from '../log/fold.js';
@@ -42,6 +42,7 @@ import { createRunControl } from './control.js';
 import { dryRun } from './dry-run.js';
 import { reportEscapes } from './escapes.js';
 import { runFeature } from './feature.js';
+import { runOutcome } from './outcome.js';
 import { runPool } from './pool.js';
 import { lookBeforeRun, preflight, resolveAgents } from './preflight.js';
 import {
@@ -69,7 +70,13 @@ export type { RunOptions, Verifier } from './run-options.js';
 export interface RunSummary {
   runId: string;
   outcome: 'complete' | 'failed' | 'interrupted';
-  features: Array<{ feature_id: string; status: FeatureEnded['status'] | 'pending'; reason?: string }>;
+  features: Array<{
+    feature_id: string;
+    status: FeatureEnded['status'] | 'pending';
+    reason?: string;
+    /** The user stopped its agent (`baton stop`). */
+    stopped_by_user?: true;
+  }>;
   durationMs: number;
 }
 
@@ -341,7 +348,7 @@ function emitRunStarted(
       ? { adopted_windows: adoption.adopted.map((a) => ({ feature_id: a.feature_id, pgid: a.pgid })) }
       : {}),
     // `baton stop` reads it: a run without it has no tmux window to end; with it, where its windows are.
-    ...(opts.featureIds.some((id) => isInteractive({ feature: ctx.contractOf(id), config: opts.config }))
+    ...(runHasWindows(opts.featureIds, ctx.contractOf, opts.config)
       ? {
           interactive: true,
           ...(opts.env.BATON_TMUX_SOCKET ? { tmux_socket: opts.env.BATON_TMUX_SOCKET } : {}),
@@ -365,13 +372,10 @@ function endRun(ctx: RunContext, elapsedMs: number): RunSummary {
       feature_id: id,
       status: r?.status ?? ('pending' as const),
       ...(r?.reason ? { reason: r.reason } : {}),
+      ...(r?.stoppedByUser ? { stopped_by_user: true as const } : {}),
     };
   });
-  const outcome: RunSummary['outcome'] = ctx.opts.signal.aborted
-    ? 'interrupted'
-    : features.every((f) => f.status === 'complete')
-      ? 'complete'
-      : 'failed';
+  const outcome = runOutcome(features, ctx.opts.signal.aborted);
   const durationMs = Math.round(elapsedMs);
   ctx.sink.emit({ type: 'phase.ended', phase: 'implementation' });
   ctx.sink.emit({ type: 'run.ended', run_id: ctx.runId, outcome, duration_ms: durationMs });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readJobsFlag } from '../../src/cli/jobs-flag.js';
 import { nextStep, reportRunSummary } from '../../src/cli/run-summary.js';
 import { UserError } from '../../src/errors.js';
+import { runOutcome } from '../../src/runner/outcome.js';
 import type { RunSummary } from '../../src/runner/run.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -54,6 +55,47 @@ describe('the end of baton run, local or --queue (one rule)', () => {
     );
     // A queued run's failed jobs are not rerun by a re-attach: no command is offered for them.
     expect(nextStep(summary(['failed']), queue)).toBeUndefined();
+  });
+
+  it.each([
+    [[], false, 'complete'],
+    [[{ status: 'complete' }], false, 'complete'],
+    [[{ status: 'complete' }], true, 'interrupted'],
+    [[{ status: 'interrupted', stopped_by_user: true }], false, 'interrupted'],
+    [[{ status: 'complete' }, { status: 'interrupted', stopped_by_user: true }], false, 'interrupted'],
+    [[{ status: 'failed' }, { status: 'interrupted', stopped_by_user: true }], false, 'failed'],
+    [[{ status: 'pending' }, { status: 'interrupted', stopped_by_user: true }], false, 'failed'],
+    [[{ status: 'interrupted' }], false, 'failed'],
+  ] as const)(
+    'a run whose features ended %j, stopped by a signal: %s, is %s',
+    (features, aborted, outcome) => {
+      expect(runOutcome(features, aborted)).toBe(outcome);
+    },
+  );
+
+  it('says the features the user stopped were stopped on purpose, and how to go on, not "fix what failed"', () => {
+    const stopped = (ids: string[]): RunSummary => ({
+      ...summary(['complete', ...ids.map(() => 'interrupted' as const)]),
+      features: [
+        { feature_id: 'f0', status: 'complete' },
+        ...ids.map((feature_id) => ({
+          feature_id,
+          status: 'interrupted' as const,
+          stopped_by_user: true as const,
+        })),
+      ],
+      outcome: 'interrupted',
+    });
+    expect(nextStep(stopped(['f1']))).toBe(
+      'You stopped f1 (baton stop); to go on where it stopped: `baton run --resume`.',
+    );
+    expect(nextStep(stopped(['f1', 'f2', 'f3', 'f4']), undefined, { agent: 'claude' })).toBe(
+      'You stopped f1, f2, f3 and 1 more (baton stop); to go on where it stopped: `baton run --resume --agent claude`.',
+    );
+    // Ctrl-C stopped the others: the run's words.
+    const mixed = stopped(['f1']);
+    mixed.features.push({ feature_id: 'f9', status: 'interrupted' });
+    expect(nextStep(mixed)).toBe('To go on where it stopped: `baton run --resume`.');
   });
 
   it('carries the run’s --base and --agent, which a resume takes from its command line only', () => {

@@ -58,7 +58,15 @@ describe('baton stop', () => {
     ).toBe(true);
     const stop = await runBaton(['stop'], { cwd: repo.root, env });
     expect(stop.stdout).toBe(`stopped ${FEATURE}\n`);
-    await run;
+    // Stopped on purpose, nothing failed: the run is interrupted, and goes on as after Ctrl-C.
+    const ran = await run;
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain(
+      `You stopped ${FEATURE} (baton stop); to go on where it stopped: \`baton run --resume\`.`,
+    );
+    expect(ran.stdout).not.toContain('failed');
+    expect(events().find((e) => e.type === 'run.ended')).toMatchObject({ outcome: 'interrupted' });
+    expect(state().run_outcome).toBe('interrupted');
     const f = state().features[FEATURE];
     expect(f?.status).toBe('interrupted');
     expect(f?.reason).toContain('stopped by the user (baton stop)');

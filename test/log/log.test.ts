@@ -164,6 +164,34 @@ describe('log', () => {
     expect(rerun.features.f?.status).toBe('complete');
   });
 
+  it("a fresh run's feature not started yet shows none of the run before's times, agent or last event", () => {
+    const ended = {
+      v: 1 as const,
+      ts: '2026-01-01T00:00:04.000Z',
+      type: 'feature.ended' as const,
+      feature_id: 'f',
+      status: 'complete' as const,
+    };
+    const first = foldEvents([
+      JSON.parse(runStartedLine('r1', ['f'])),
+      featureStarted('2026-01-01T00:00:01.000Z'),
+      ended,
+    ]);
+    expect(first.features.f).toMatchObject({ agent: 'claude', duration_ms: 3000 });
+    // Waiting for a slot in the next run: pending, and nothing of r1's agent session.
+    const waiting = foldEvents([JSON.parse(runStartedLine('r2', ['f']))], first).features.f;
+    expect(waiting?.status).toBe('pending');
+    expect(waiting?.started_at).toBeUndefined();
+    expect(waiting?.ended_at).toBeUndefined();
+    expect(waiting?.duration_ms).toBeUndefined();
+    expect(waiting?.last_event).toBeUndefined();
+    expect(waiting?.agent).toBeUndefined();
+    // A resume keeps what the run it carries on finished.
+    const resumed = foldEvents([JSON.parse(runStartedLine('r1', ['f'], { resume: true }))], first).features.f;
+    expect(resumed).toMatchObject({ status: 'complete', agent: 'claude', duration_ms: 3000 });
+    expect(resumed?.last_event).toMatchObject({ type: 'feature.ended', detail: 'complete' });
+  });
+
   it("keeps an agent's request for input written before its feature.started, until it is retried", () => {
     // An interactive agent's hook can run while the runner still opens its window: its line comes first.
     const asked = {
