@@ -4,9 +4,8 @@ import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents, unitAt } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { privateTmux, waitFor } from './tmux-rig.js';
+import { askingProject, privateTmux, waitFor } from './tmux-rig.js';
 
 const FEATURE = 'feature-001-ask';
 const A1 = `${FEATURE}.a1`;
@@ -27,17 +26,7 @@ describe('baton run --interactive --attempts 2: the conductor reaches each attem
   it('shows each waiting attempt in status, attaches to it, refuses a feature id naming two, sends and stops by attempt id', async () => {
     const rig = privateTmux();
     undo.push(() => rig.kill());
-    const repo = makeRepo({
-      'agent.sh': `${ASKING_AGENT}\n`,
-      ...contractFiles([
-        {
-          id: FEATURE,
-          owns: ['src/ask/**'],
-          agent: { command: 'sh "$BATON_WORKTREE/agent.sh"' },
-          criteria: [{ id: 'answered', text: 'the answer is yes', run: 'grep -qx yes src/ask/answer.txt' }],
-        },
-      ]),
-    });
+    const repo = makeRepo(askingProject(FEATURE, ASKING_AGENT));
     undo.push(() => repo.cleanup());
     const env = { BATON_TMUX_SOCKET: rig.socket, HOME: join(repo.root, '..', 'home'), NO_COLOR: '1' };
     const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];

@@ -10,9 +10,8 @@ import { readLog } from '../../src/log/read.js';
 import type { Report } from '../../src/metrics/types.js';
 import { groupAlive } from '../../src/process/supervise.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
-import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { fakeNotifySend, privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
+import { askingProject, fakeNotifySend, privateTmux, type TmuxRig, waitFor } from './tmux-rig.js';
 
 const FEATURE = 'feature-001-ask';
 const undo: Array<() => void> = [];
@@ -29,19 +28,12 @@ const ASKING_AGENT = [
 ].join('\n');
 
 function setup(rig: TmuxRig, config: Record<string, unknown> = {}) {
-  const repo = makeRepo({
-    'README.md': '# app\n',
-    'baton.config.json': JSON.stringify(config),
-    'agent.sh': `${ASKING_AGENT}\n`,
-    ...contractFiles([
-      {
-        id: FEATURE,
-        owns: ['src/ask/**'],
-        agent: { command: 'sh "$BATON_WORKTREE/agent.sh"' },
-        criteria: [{ id: 'answered', text: 'the answer is yes', run: 'grep -qx yes src/ask/answer.txt' }],
-      },
-    ]),
-  });
+  const repo = makeRepo(
+    askingProject(FEATURE, ASKING_AGENT, {
+      'README.md': '# app\n',
+      'baton.config.json': JSON.stringify(config),
+    }),
+  );
   undo.push(() => repo.cleanup());
   const home = join(repo.root, '..', 'home');
   const env = { BATON_TMUX_SOCKET: rig.socket, HOME: home };

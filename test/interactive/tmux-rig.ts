@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { contractFiles } from '../rig/contracts.js';
 
 /** A private tmux server for one test: its socket name, a way to look at a window, and its end. */
 export interface TmuxRig {
@@ -84,5 +85,29 @@ export function fakeNotifySend(): { bin: string; recorded: () => string[] | unde
   return {
     bin,
     recorded: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').slice(0, -1) : undefined),
+  };
+}
+
+/**
+ * The files of the interactive end-to-end tests' project (with `extra`): one feature whose command agent
+ * runs `agentScript` (it asks through `baton hook`, waits on `read`, then writes the answer), owning
+ * `src/ask/**`, whose check wants the answer to be yes.
+ */
+export function askingProject(
+  featureId: string,
+  agentScript: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...extra,
+    'agent.sh': `${agentScript}\n`,
+    ...contractFiles([
+      {
+        id: featureId,
+        owns: ['src/ask/**'],
+        agent: { command: 'sh "$BATON_WORKTREE/agent.sh"' },
+        criteria: [{ id: 'answered', text: 'the answer is yes', run: 'grep -qx yes src/ask/answer.txt' }],
+      },
+    ]),
   };
 }
