@@ -1,6 +1,7 @@
 import { resumeCommand } from '../guard/liveness.js';
 import { startCommand } from '../integrate/continue-command.js';
 import type { RunQueue } from '../log/state.js';
+import { leftByUserStop } from '../runner/outcome.js';
 import { type RunAgainFlags, resumeRunCommand } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { stringifyJson } from '../text/escape.js';
@@ -62,7 +63,7 @@ export function nextStep(
     const goOn = queue ? resumeCommand(queue) : `\`${resumeRunCommand([], again)}\``;
     const stopped = summary.features.filter((f) => f.stopped_by_user).map((f) => f.feature_id);
     // Feature ids come from the contracts (validated), never from the log.
-    if (stopped.length === left.length)
+    if (stopped.length > 0 && summary.features.filter(leftByUserStop).length === left.length)
       return `You stopped ${someOf(stopped, 3)} (baton stop); to go on where it stopped: ${goOn}.`;
     return `To go on where it stopped: ${goOn}.`;
   }

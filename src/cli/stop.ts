@@ -54,12 +54,32 @@ function headlessFeaturesError(
 ): UserError {
   const named = ids.map((id) => escapeControl(id)).join(', ');
   const them = ids.length === 1 ? `feature ${named} runs` : `features ${named} run`;
-  const stop = holder ? `, or ${stopHolderHint(holder, holder.lockPath)}` : '';
   return new UserError(
     'stop/headless-feature',
     `${them} headless in run ${escapeControl(runId)}: only its interactive features have a tmux window for baton stop to end`,
-    { hint: `Stop the whole run with Ctrl-C in its terminal${stop}.`, exitCode: 1 },
+    { hint: headlessStopHint(holder), exitCode: 1 },
   );
+}
+
+/** How to stop agents that run headless: only the run's orchestrator can (Ctrl-C, or its pid when proven Baton). */
+function headlessStopHint(holder: (LockHolder & { lockPath: string }) | undefined): string {
+  const stop = holder ? `, or ${stopHolderHint(holder, holder.lockPath)}` : '';
+  return `Stop the whole run with Ctrl-C in its terminal${stop}.`;
+}
+
+/**
+ * After `baton stop` with no ids: the run's features still running headless (`runsHeadless`), which it
+ * could not end, and how to stop them; empty when there are none.
+ */
+function headlessStillRunning(
+  logPath: string,
+  holder: (LockHolder & { lockPath: string }) | undefined,
+): string {
+  const { state } = foldLastRun(logPath);
+  const ids = state.run_feature_ids.filter((id) => runsHeadless(state, id));
+  if (ids.length === 0) return '';
+  const named = ids.map((id) => escapeControl(id)).join(', ');
+  return `still running headless, with no tmux window for baton stop to end: ${named}\n${headlessStopHint(holder)}\n`;
 }
 
 /**
@@ -156,6 +176,8 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       const rest = ids.filter((id) => !headless.includes(id));
       if (ids.length === 0 || rest.length > 0 || agents.length + alone.length > 0)
         ctx.stdout.write(stopReport(session, rest, agents, alone));
+      // Every agent was asked for: those the stop could not reach are named, with how to stop them.
+      if (ids.length === 0) ctx.stdout.write(headlessStillRunning(logPath, batonRunning(root)));
       if (headless.length > 0) throw headlessFeaturesError(run.run_id, headless, batonRunning(root));
       // A feature asked for that was not stopped (its window not proven, or none open) says so in the exit code.
       if (missed.length > 0) setExit(1);

@@ -30,6 +30,8 @@ export interface FeatureResult {
   reason?: string;
   /** The user stopped its agent (`baton stop`), which does not fail the run (`runOutcome`). */
   stoppedByUser?: true;
+  /** Not started because a dependency was stopped by the user, which does not fail the run either. */
+  waitsOnStop?: true;
 }
 
 /** Everything the features of one run share: options, the run's sink, paths, agents and locks. */

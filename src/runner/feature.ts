@@ -19,7 +19,14 @@ import type { FeatureResult, RunContext } from './context.js';
 import { makeFeatureDir } from './context.js';
 import { featureEnvironment } from './feature-env.js';
 import { launchAgent } from './launch.js';
-import { type CheckCounts, decideOutcome, featureTimeLimit, stoppedBy, type TimeLimit } from './outcome.js';
+import {
+  type CheckCounts,
+  decideOutcome,
+  dependencyNotComplete,
+  featureTimeLimit,
+  stoppedBy,
+  type TimeLimit,
+} from './outcome.js';
 import { agentCannotDo, type FeaturePaths } from './preflight.js';
 import { type Prepared, prepareWorktree, runSetup } from './prepare.js';
 import type { FinishedAgent } from './resume.js';
@@ -237,9 +244,7 @@ async function waitForDependencies(ctx: RunContext, feature: Contract): Promise<
     await ctx.waitFor(dep);
     if (ctx.opts.signal.aborted) return undefined;
     const r = ctx.results.get(dep);
-    if (r?.status !== 'complete') {
-      return { status: 'failed', reason: `dependency ${dep} ended ${r?.status ?? 'unknown'}; not started` };
-    }
+    if (r?.status !== 'complete') return dependencyNotComplete(dep, r);
   }
   return undefined;
 }

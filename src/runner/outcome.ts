@@ -71,6 +71,8 @@ export interface DecidedOutcome {
   reason?: string;
   /** The user ended its agent on purpose (`baton stop`): the run can go on with `baton run --resume`. */
   stoppedByUser?: true;
+  /** Not started because a dependency was stopped by the user (or waits on one that was): left for `baton run --resume`. */
+  waitsOnStop?: true;
 }
 
 /** Decides a feature's final status and the reason in words (pure). */
@@ -112,17 +114,41 @@ export function stoppedBy(signal: string | undefined): string {
   return 'stopped';
 }
 
+/** A feature `baton stop` left for `baton run --resume`: stopped by the user, or not started because a dependency was (pure). */
+export function leftByUserStop(f: { stopped_by_user?: true; waits_on_stop?: true }): boolean {
+  return f.stopped_by_user === true || f.waits_on_stop === true;
+}
+
+/**
+ * How a feature ends that `--wait-for-deps` did not start because its dependency `dep` did not complete
+ * (pure): waiting on a user stop when that dependency was stopped by the user or waits on one itself,
+ * so it goes on with `baton run --resume` as its dependency does; else failed.
+ */
+export function dependencyNotComplete(
+  dep: string,
+  r: { status: string; stoppedByUser?: true; waitsOnStop?: true } | undefined,
+): DecidedOutcome {
+  if (r?.stoppedByUser || r?.waitsOnStop)
+    return {
+      status: 'interrupted',
+      reason: `dependency ${dep} was stopped by the user (baton stop); not started, \`baton run --resume\` starts it`,
+      waitsOnStop: true,
+    };
+  return { status: 'failed', reason: `dependency ${dep} ended ${r?.status ?? 'unknown'}; not started` };
+}
+
 /**
  * A run's outcome (pure), the one rule of local and queued runs: `interrupted` when the run was stopped
- * (Ctrl-C, a signal) or when every feature it did not complete was stopped by the user (`baton stop`),
- * since either goes on with `baton run --resume`; `complete` when every feature completed; else `failed`.
+ * (Ctrl-C, a signal) or when every feature it did not complete was left by a user stop (`baton stop`,
+ * `leftByUserStop`), since either goes on with `baton run --resume`; `complete` when every feature
+ * completed; else `failed`.
  */
 export function runOutcome(
-  features: ReadonlyArray<{ status: string; stopped_by_user?: true }>,
+  features: ReadonlyArray<{ status: string; stopped_by_user?: true; waits_on_stop?: true }>,
   aborted: boolean,
 ): 'complete' | 'failed' | 'interrupted' {
   if (aborted) return 'interrupted';
   const left = features.filter((f) => f.status !== 'complete');
   if (left.length === 0) return 'complete';
-  return left.every((f) => f.stopped_by_user) ? 'interrupted' : 'failed';
+  return left.every(leftByUserStop) ? 'interrupted' : 'failed';
 }

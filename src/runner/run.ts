@@ -76,6 +76,8 @@ export interface RunSummary {
     reason?: string;
     /** The user stopped its agent (`baton stop`). */
     stopped_by_user?: true;
+    /** Not started because a dependency was stopped by the user (`baton stop`). */
+    waits_on_stop?: true;
   }>;
   durationMs: number;
 }
@@ -373,6 +375,7 @@ function endRun(ctx: RunContext, elapsedMs: number): RunSummary {
       status: r?.status ?? ('pending' as const),
       ...(r?.reason ? { reason: r.reason } : {}),
       ...(r?.stoppedByUser ? { stopped_by_user: true as const } : {}),
+      ...(r?.waitsOnStop ? { waits_on_stop: true as const } : {}),
     };
   });
   const outcome = runOutcome(features, ctx.opts.signal.aborted);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readJobsFlag } from '../../src/cli/jobs-flag.js';
 import { nextStep, reportRunSummary } from '../../src/cli/run-summary.js';
 import { UserError } from '../../src/errors.js';
-import { runOutcome } from '../../src/runner/outcome.js';
+import { dependencyNotComplete, runOutcome } from '../../src/runner/outcome.js';
 import type { RunSummary } from '../../src/runner/run.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -66,12 +66,33 @@ describe('the end of baton run, local or --queue (one rule)', () => {
     [[{ status: 'failed' }, { status: 'interrupted', stopped_by_user: true }], false, 'failed'],
     [[{ status: 'pending' }, { status: 'interrupted', stopped_by_user: true }], false, 'failed'],
     [[{ status: 'interrupted' }], false, 'failed'],
+    // A dependent `--wait-for-deps` did not start because its dependency was stopped waits with it.
+    [
+      [
+        { status: 'interrupted', stopped_by_user: true },
+        { status: 'interrupted', waits_on_stop: true },
+      ],
+      false,
+      'interrupted',
+    ],
+    [[{ status: 'failed' }, { status: 'interrupted', waits_on_stop: true }], false, 'failed'],
   ] as const)(
     'a run whose features ended %j, stopped by a signal: %s, is %s',
     (features, aborted, outcome) => {
       expect(runOutcome(features, aborted)).toBe(outcome);
     },
   );
+
+  it('leaves a dependent of a feature the user stopped for the resume, and fails a dependent of a failed one', () => {
+    const stopped = dependencyNotComplete('f1', { status: 'interrupted', stoppedByUser: true });
+    expect(stopped).toMatchObject({ status: 'interrupted', waitsOnStop: true });
+    // Down a chain too: a dependent of one waiting on a stop waits as well.
+    expect(dependencyNotComplete('f2', stopped)).toMatchObject({ status: 'interrupted', waitsOnStop: true });
+    expect(dependencyNotComplete('f1', { status: 'failed' })).toEqual({
+      status: 'failed',
+      reason: 'dependency f1 ended failed; not started',
+    });
+  });
 
   it('says the features the user stopped were stopped on purpose, and how to go on, not "fix what failed"', () => {
     const stopped = (ids: string[]): RunSummary => ({

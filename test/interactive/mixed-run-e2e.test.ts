@@ -18,41 +18,47 @@ afterEach(() => {
   for (const u of undo.splice(0).reverse()) u();
 });
 
+/** A run of one windowed and one headless feature (its agent waits for `go`, a bounded time), started in a process of its own. */
+function mixedRun() {
+  const rig = privateTmux();
+  undo.push(() => rig.kill());
+  const go = join(mkdtempSync(join(tmpdir(), 'baton-mixed-')), 'go');
+  undo.push(() => rmSync(dirname(go), { recursive: true, force: true }));
+  const windowed = contractText({
+    id: WINDOWED,
+    owns: ['src/w/**'],
+    agent: { command: 'read a; mkdir -p src/w && echo "$a" > src/w/x.txt' },
+  }).replace('---\n', '---\ninteractive: true\n');
+  const repo = makeRepo({
+    [`specs/${WINDOWED}/contract.md`]: windowed,
+    [`specs/${HEADLESS}/contract.md`]: contractText({
+      id: HEADLESS,
+      owns: ['src/h/**'],
+      // Bounded: a failed test's agent, whose `go` is never written, must not wait for ever.
+      agent: {
+        command: `i=0; while [ ! -e '${go}' ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; mkdir -p src/h && echo x > src/h/x.txt`,
+      },
+    }),
+  });
+  undo.push(() => repo.cleanup());
+  const env = { BATON_TMUX_SOCKET: rig.socket };
+  const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+  const state = () => foldEvents(events());
+  // A process of its own: the run lock, which says the run is live, names its pid.
+  const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+    cwd: repo.root,
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const run = new Promise<number | null>((resolve) => child.on('close', resolve));
+  undo.push(() => child.kill('SIGKILL'));
+  const running = (id: string) => state().features[id]?.status === 'running';
+  return { rig, go, repo, env, events, state, child, run, running };
+}
+
 describe('a run where one contract asks for a window and another does not', () => {
   it('says the other runs headless in this run: stop exits 1 and leaves it running, send and attach say why', async () => {
-    const rig = privateTmux();
-    undo.push(() => rig.kill());
-    const go = join(mkdtempSync(join(tmpdir(), 'baton-mixed-')), 'go');
-    undo.push(() => rmSync(dirname(go), { recursive: true, force: true }));
-    const windowed = contractText({
-      id: WINDOWED,
-      owns: ['src/w/**'],
-      agent: { command: 'read a; mkdir -p src/w && echo "$a" > src/w/x.txt' },
-    }).replace('---\n', '---\ninteractive: true\n');
-    const repo = makeRepo({
-      [`specs/${WINDOWED}/contract.md`]: windowed,
-      [`specs/${HEADLESS}/contract.md`]: contractText({
-        id: HEADLESS,
-        owns: ['src/h/**'],
-        // Bounded: a failed test's agent, whose `go` is never written, must not wait for ever.
-        agent: {
-          command: `i=0; while [ ! -e '${go}' ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done; mkdir -p src/h && echo x > src/h/x.txt`,
-        },
-      }),
-    });
-    undo.push(() => repo.cleanup());
-    const env = { BATON_TMUX_SOCKET: rig.socket };
-    const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
-    const state = () => foldEvents(events());
-    // A process of its own: the run lock, which says the run is live, names its pid.
-    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
-      cwd: repo.root,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
-    const run = new Promise<number | null>((resolve) => child.on('close', resolve));
-    undo.push(() => child.kill('SIGKILL'));
-    const running = (id: string) => state().features[id]?.status === 'running';
+    const { rig, go, repo, env, events, child, run, running } = mixedRun();
     expect(await waitFor(() => running(WINDOWED) && running(HEADLESS), 40_000), rig.screens()).toBe(true);
     // The launch says which agent has a window.
     const started = events().filter((e) => e.type === 'feature.started');
@@ -84,5 +90,20 @@ describe('a run where one contract asks for a window and another does not', () =
     // Once the run has ended, a named feature that was not stopped still says so in the exit code.
     const after = await runBaton(['stop', HEADLESS], { cwd: repo.root, env });
     expect(after.code).toBe(1);
+  }, 90_000);
+  it('stop with no ids ends the windowed agents, then names the headless ones still running and how to stop them', async () => {
+    const { rig, go, repo, env, state, child, run, running } = mixedRun();
+    expect(await waitFor(() => running(WINDOWED) && running(HEADLESS), 40_000), rig.screens()).toBe(true);
+    const stop = await runBaton(['stop'], { cwd: repo.root, env });
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toBe(
+      `stopped ${WINDOWED}\n` +
+        `still running headless, with no tmux window for baton stop to end: ${HEADLESS}\n` +
+        `Stop the whole run with Ctrl-C in its terminal, or stop it (kill -INT ${child.pid}).\n`,
+    );
+    expect(running(HEADLESS)).toBe(true);
+    writeFileSync(go, '');
+    await run;
+    expect(state().features[HEADLESS]?.status).toBe('complete');
   }, 90_000);
 });

@@ -9,7 +9,7 @@ import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { privateTmux, waitFor } from './tmux-rig.js';
+import { askingProject, privateTmux, waitFor } from './tmux-rig.js';
 
 const FEATURE = 'feature-001-ask';
 const undo: Array<() => void> = [];
@@ -78,6 +78,44 @@ describe('baton stop', () => {
     ]);
     // `retries: 1` is for agents that fail, not for one the user stopped.
     expect(events().filter((e) => e.type === 'feature.started')).toHaveLength(1);
+  }, 90_000);
+
+  it('leaves a feature waiting on the one it stopped for the resume, and the run interrupted, not failed', async () => {
+    const rig = privateTmux();
+    undo.push(() => rig.kill());
+    const NEXT = 'feature-002-next';
+    const repo = makeRepo(
+      askingProject(FEATURE, agent('/nonexistent'), {
+        ...contractFiles([
+          {
+            id: NEXT,
+            owns: ['src/next/**'],
+            depends: [FEATURE],
+            agent: { command: 'mkdir -p src/next && echo done > src/next/done.txt' },
+          },
+        ]),
+      }),
+    );
+    undo.push(() => repo.cleanup());
+    const env = { BATON_TMUX_SOCKET: rig.socket };
+    const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
+    const state = () => foldEvents(events());
+    const run = runBaton(['run', '--interactive', '--wait-for-deps'], { cwd: repo.root, env });
+    expect(
+      await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000),
+      rig.screens(),
+    ).toBe(true);
+    expect((await runBaton(['stop'], { cwd: repo.root, env })).stdout).toBe(`stopped ${FEATURE}\n`);
+    const ran = await run;
+    // Nothing failed: the dependent was not started because of the stop, and the resume starts both.
+    expect(ran.stdout).not.toContain('failed');
+    expect(ran.stdout).toContain(
+      `You stopped ${FEATURE} (baton stop); to go on where it stopped: \`baton run --resume\`.`,
+    );
+    expect(events().find((e) => e.type === 'run.ended')).toMatchObject({ outcome: 'interrupted' });
+    const next = state().features[NEXT];
+    expect(next?.status).toBe('interrupted');
+    expect(next?.reason).toContain(`dependency ${FEATURE} was stopped by the user (baton stop); not started`);
   }, 90_000);
 
   it('during a headless run says so and how to stop it, and exits 1; after it, says there is nothing to stop', async () => {
