@@ -140,10 +140,14 @@ export function eventLine({ event, text }) {
   return text ?? describeEvent(event);
 }
 
-/** One mark per attempt status, for the card's compact attempt line: ✓ passed, ✗ not, … still going. */
+/**
+ * One mark per attempt status, for the card's compact attempt line: ✓ passed, ✗ not, … still going,
+ * ? its agent waits for input.
+ */
 export function attemptMark(status) {
   if (status === 'complete') return '✓';
-  if (status === 'running' || status === 'verifying' || status === 'needs-input') return '…';
+  if (status === 'needs-input') return '?';
+  if (status === 'running' || status === 'verifying') return '…';
   if (status === 'pending') return '·';
   if (status === 'stopped') return '■';
   return '✗';

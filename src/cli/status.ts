@@ -4,6 +4,7 @@ import { liveLockHolder } from '../lock/baton-lock.js';
 import { countChecks, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import { type BatonState, type FeatureState, initialState } from '../log/fold.js';
+import { shownAttempts } from '../log/fold-attempts.js';
 import { foldCachePath, loadFoldSnapshot } from '../log/fold-snapshot.js';
 import { featureAgentLog, logPathFor } from '../log/paths.js';
 import { emptyTally, type ProblemTally, skippedLogLines, takeTally } from '../log/problem-tally.js';
@@ -40,7 +41,8 @@ function featureJson(
   f: FeatureState,
   disk: DiskUsage | undefined,
   escaped: readonly string[],
-  look: { runStartedAt: string | undefined; trust: WorkerTrust } & PlannedLook,
+  look: { runStartedAt: string | undefined; trust: WorkerTrust } & PlannedLook &
+    Pick<BatonState, 'attempt_units'>,
 ) {
   const time = agentTimeFields(f, look.runStartedAt);
   const criteria = plannedCriteriaOf(look.criteria, f.feature_id);
@@ -72,8 +74,11 @@ function featureJson(
     // What its criteria said of the last integration's merged result (all zero before one ran them).
     integration_checks: countChecks(f, 'integration', afterIntegration),
     usage: f.usage ?? null,
-    /** Best-of-N: every attempt, in attempt order, and the one on the feature's branch (docs/best-of-n.md). */
-    attempts: f.attempts ? attemptsOf(f) : null,
+    /**
+     * Best-of-N: every attempt, in attempt order, each with the status the table shows (`needs-input`
+     * while its agent waits), and the one on the feature's branch (docs/best-of-n.md).
+     */
+    attempts: f.attempts ? attemptsOf({ ...f, attempts: shownAttempts(f, look) }) : null,
     winner: f.winner ?? null,
     /** With `baton run --queue`: job state, worker host and attempt (docs/distributed.md). */
     queue: f.queue ?? null,
@@ -252,6 +257,7 @@ function statusJson(
     featureJson(f, sizes.get(f.feature_id), escaped.get(f.feature_id) ?? [], {
       ...look,
       runStartedAt: state.run_started_at,
+      attempt_units: state.attempt_units,
     }),
   );
   const doc = {

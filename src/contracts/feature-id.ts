@@ -27,6 +27,17 @@ export function parseAttemptUnitId(id: string): { featureId: string; attempt: nu
   return m && Number.isSafeInteger(attempt) ? { featureId: m[1] ?? '', attempt } : undefined;
 }
 
+/**
+ * A unit id in words, for messages (pure): `attempt 2 of feature api` for a best-of-N attempt's
+ * `<feature_id>.a<n>`, `feature api` for any other id; `quote` puts the feature id in quotes (an id the
+ * user typed, maybe wrong). Untrusted: the caller escapes it as it prints it.
+ */
+export function unitWords(id: string, options: { quote?: boolean } = {}): string {
+  const unit = parseAttemptUnitId(id);
+  const shown = (s: string) => (options.quote ? `"${s}"` : s);
+  return unit ? `attempt ${unit.attempt} of feature ${shown(unit.featureId)}` : `feature ${shown(id)}`;
+}
+
 /** The feature a unit id belongs to: its own id, or the feature of a best-of-N attempt's `<id>.a<n>`. */
 export function featureOfUnit(id: string): string {
   return parseAttemptUnitId(id)?.featureId ?? id;

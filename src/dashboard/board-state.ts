@@ -21,12 +21,12 @@ import { errorMessage } from '../text/error-message.js';
 import { clipSent } from './clip.js';
 import { LiveLog, type LogDelta } from './live-log.js';
 import { deltaMovesReport } from './moves-report.js';
+import { describePlan } from './plan-view.js';
 import { watchLog } from './tail.js';
 import {
   BOARD_COLUMNS,
   countHeadline,
   describeDiagnostics,
-  describePlan,
   describeRun,
   featureView,
   type HeadlineMetrics,
@@ -171,7 +171,7 @@ export class BoardState {
       diagnostics: describeDiagnostics(this.#project.diagnostics),
       run: describeRun(live.state),
       features: listFeatures(live.state, this.#project.plan).map((f) =>
-        featureView(f, this.#project, live.state.run_started_at),
+        featureView(f, this.#project, live.state),
       ),
       events: withWords(live.recentEvents()),
       metrics: this.#currentMetrics(),
@@ -201,11 +201,7 @@ export class BoardState {
       server_time: new Date().toISOString(),
       ...(run ? { run: describeRun(live.state) } : {}),
       features: ids.map((id) =>
-        featureView(
-          featureAt(live.state, id) ?? pendingFeature(id),
-          this.#project,
-          live.state.run_started_at,
-        ),
+        featureView(featureAt(live.state, id) ?? pendingFeature(id), this.#project, live.state),
       ),
       events: withWords(live.recentEvents(afterSeq)),
       metrics: this.#currentMetrics(),
@@ -256,7 +252,7 @@ export class BoardState {
     }
     return {
       // As the board has it: the detail panel says `unverified` as the card does.
-      feature: featureView(feature, this.#project, this.#live.state.run_started_at),
+      feature: featureView(feature, this.#project, this.#live.state),
       contractFile: contract?.file,
       events: withWords(this.#live.featureEvents(id)),
       attemptBases,

@@ -1,10 +1,11 @@
-import { criteriaFor, plannedCriteria } from '../checks/criteria.js';
+import { plannedCriteria } from '../checks/criteria.js';
 import { type Diagnostic, formatDiagnostic } from '../errors.js';
-import type { Edge, OwnershipOverlap, Plan } from '../graph/types.js';
+import type { Plan } from '../graph/types.js';
 import { countChecks, unverifiedReason } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
 import type { FeatureStatus } from '../log/events.js';
 import type { BatonState, FeatureState } from '../log/fold.js';
+import { shownAttempts } from '../log/fold-attempts.js';
 import type { LogProblem } from '../log/read.js';
 import { fromBaseLackingCut } from '../metrics/conflicts.js';
 import { type AgentTimeFields, agentTimeFields, agentTimeNote } from '../metrics/intervals.js';
@@ -13,6 +14,7 @@ import type { Report } from '../metrics/types.js';
 import { describeWordedEvent, isWordedEvent, wordedSubject } from '../terminal/event-words.js';
 import { palette } from '../terminal/style.js';
 import type { SequencedEvent } from './live-log.js';
+import type { ProjectView } from './plan-view.js';
 
 /** The board's columns and the statuses each one holds (the page reads this, so it is defined once). */
 export const BOARD_COLUMNS = {
@@ -34,19 +36,6 @@ export function columnOf(status: FeatureStatus): BoardColumn {
   return 'pending';
 }
 
-/** What the page needs of one contract. */
-export interface ProjectFeatureView {
-  id: string;
-  title: string;
-  depends_on: string[];
-  estimate_minutes?: number;
-  /** Criteria checked in the feature's worktree, the implicit `owns` one included. */
-  criteria: number;
-  /** Criteria checked after integration. */
-  integration_criteria: number;
-  file: string;
-}
-
 /**
  * A feature as the page gets it: its folded state, its checks n/m counted as `baton status`
  * counts them (`countChecks` with its contract's criteria), so the card never recounts them, and its
@@ -65,40 +54,30 @@ export type FeatureView = FeatureState &
 
 /**
  * A feature's state for the page (pure): with its checks counted against its contract's criteria, and
- * its agent time held to the duration rule against its run's start (`runStartedAt`), as `status` does.
+ * its agent time held to the duration rule against its run's start (`state.run_started_at`), as `status`
+ * does, and its attempts with the status they show (`shownAttempts`).
  */
 export function featureView(
   f: FeatureState,
   project: Pick<LoadedProject, 'plan' | 'trustWorkers'>,
-  runStartedAt: string | undefined,
+  state: Pick<BatonState, 'run_started_at' | 'attempt_units'>,
 ): FeatureView {
   const { plan } = project;
   const contract = plan?.byId.get(f.feature_id);
   const criteria = contract ? plannedCriteria(contract) : undefined;
   const unverified = unverifiedReason(f, criteria, { trustWorkers: project.trustWorkers === true });
-  const time = agentTimeFields(f, runStartedAt);
+  const time = agentTimeFields(f, state.run_started_at);
   const note = agentTimeNote(time);
   return {
     ...f,
+    // Its attempts' marks and detail say `needs-input` while one's agent waits, as `baton status` does.
+    ...(f.attempts === undefined ? {} : { attempts: shownAttempts(f, state) }),
     ...time,
     ...(note === undefined ? {} : { duration_note: note }),
     check_count: countChecks(f, 'worktree', criteria),
     unverified: unverified !== undefined,
     unverified_reason: unverified ?? null,
   };
-}
-
-/** What the page needs of the plan: the features, the waves and edges of the graph, the bounds. */
-export interface ProjectView {
-  features: ProjectFeatureView[];
-  waves: string[][];
-  edges: Edge[];
-  /** Independent pairs whose `owns` overlap (the plan's owns overlaps), drawn as dashed links. */
-  overlaps: OwnershipOverlap[];
-  critical_path: string[];
-  sequential_minutes: number;
-  parallel_minutes: number;
-  max_speedup?: number;
 }
 
 /** The project as loaded for the dashboard: a plan when the contracts are valid, and what was wrong. */
@@ -233,28 +212,6 @@ export function withWords(events: readonly SequencedEvent[]): SentEvent[] {
     const subject = 'feature_id' in e.event ? undefined : wordedSubject(e.event);
     return { ...e, text: subject ? `${subject}: ${text}` : text };
   });
-}
-
-/** Describes a plan for the page (pure). */
-export function describePlan(plan: Plan): ProjectView {
-  return {
-    features: plan.features.map((c) => ({
-      id: c.feature_id,
-      title: c.title,
-      depends_on: [...c.depends_on.features],
-      ...(c.estimate_minutes === undefined ? {} : { estimate_minutes: c.estimate_minutes }),
-      criteria: criteriaFor(c, 'worktree').length,
-      integration_criteria: c.acceptance_criteria.filter((a) => a.after === 'integration').length,
-      file: c.file,
-    })),
-    waves: plan.waves.map((w) => [...w]),
-    edges: plan.edges.map((e) => ({ from: e.from, to: e.to })),
-    overlaps: plan.integration_points.overlaps.map((o) => ({ a: o.a, b: o.b, pattern: o.pattern })),
-    critical_path: [...plan.critical_path.feature_ids],
-    sequential_minutes: plan.amdahl.sequential_minutes,
-    parallel_minutes: plan.amdahl.parallel_minutes,
-    ...(plan.amdahl.max_speedup === undefined ? {} : { max_speedup: plan.amdahl.max_speedup }),
-  };
 }
 
 /** The run-level part of a state (pure). */

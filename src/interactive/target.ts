@@ -3,7 +3,7 @@
  * `baton-<run_id>` of the run that started the unit, the window is named after the unit (pure).
  */
 
-import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
+import { featureOfUnit, parseAttemptUnitId, unitWords } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { type BatonState, type FeatureState, featureAt, unitAt } from '../log/fold.js';
 import { escapeControl, hasControl } from '../text/escape.js';
@@ -45,7 +45,7 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
     const ids = known.length > 0 ? `; known ids: ${known.map((k) => escapeControl(k)).join(', ')}` : '';
     throw new UserError(
       'interactive/unknown-feature',
-      `no run has started feature "${escapeControl(featureId)}"${ids}`,
+      `no run has started ${escapeControl(unitWords(featureId, { quote: true }))}${ids}`,
       {
         hint:
           known.length > 0

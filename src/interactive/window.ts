@@ -1,3 +1,4 @@
+import { unitWords } from '../contracts/feature-id.js';
 import { UserError } from '../errors.js';
 import { type BatonState, unitAt } from '../log/fold.js';
 import { escapeControl } from '../text/escape.js';
@@ -57,7 +58,7 @@ export async function openWindow(
   const alone = named.length > 0 ? `; left alone, not proven to be its agent: ${namePanes(named)}` : '';
   throw new UserError(
     'interactive/no-window',
-    `feature ${escapeControl(featureId)} has no tmux window open (${escapeControl(w.target)})${alone}`,
+    `${escapeControl(unitWords(featureId))} has no tmux window open (${escapeControl(w.target)})${alone}`,
     {
       hint: 'Only features of a running `baton run --interactive` have one; see `baton status`.',
       exitCode: 1,
@@ -81,7 +82,7 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
   if (runsHeadless(state, featureId)) {
     return new UserError(
       'interactive/headless-feature',
-      `feature ${escapeControl(featureId)} runs headless in run ${escapeControl(runId)}: only the run's interactive features have a tmux window`,
+      `${escapeControl(unitWords(featureId))} runs headless in run ${escapeControl(runId)}: only the run's interactive features have a tmux window`,
       {
         hint: '`interactive: true` in its contract gives it a window in its next run; `baton status` names its agent log.',
         exitCode: 1,
@@ -93,13 +94,13 @@ function noWindowReason(state: BatonState, featureId: string, interactive: boole
   if (status === 'pending') {
     return new UserError(
       'interactive/not-started',
-      `feature ${escapeControl(featureId)} has not started yet (pending: waiting for a free slot or for the features it depends on), so it has no window to open`,
+      `${escapeControl(unitWords(featureId))} has not started yet (pending: waiting for a free slot or for the features it depends on), so it has no window to open`,
       { hint: 'Try again once `baton status` shows it running.', exitCode: 1 },
     );
   }
   return new UserError(
     'interactive/agent-ended',
-    `feature ${escapeControl(featureId)} is ${status}: its agent has ended, so it has no window to open`,
+    `${escapeControl(unitWords(featureId))} is ${status}: its agent has ended, so it has no window to open`,
     { hint: '`baton status` says how it ended and names its agent log.', exitCode: 1 },
   );
 }

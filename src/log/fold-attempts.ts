@@ -30,6 +30,24 @@ export function shownAttemptStatus(a: AttemptState, unit: FeatureState | undefin
   return a.status === 'running' && unit?.status === 'needs-input' ? 'needs-input' : a.status;
 }
 
+/**
+ * A feature's attempts as every view shows them (pure): each with the status `shownAttemptStatus` gives,
+ * its unit looked up in `state` (`status --json`, the dashboard's cards and detail; the table's rows
+ * call `shownAttemptStatus` themselves). Undefined for a plain feature.
+ */
+export function shownAttempts(
+  f: FeatureState,
+  state: Pick<BatonState, 'attempt_units'>,
+): Record<string, AttemptState> | undefined {
+  if (f.attempts === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(f.attempts).map(([key, a]) => [
+      key,
+      { ...a, status: shownAttemptStatus(a, state.attempt_units?.[attemptUnitId(f.feature_id, a.attempt)]) },
+    ]),
+  );
+}
+
 function attemptOf(f: FeatureState, n: number): AttemptState {
   f.attempts ??= {};
   const key = String(n);

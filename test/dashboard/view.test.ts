@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseContract } from '../../src/contracts/parse.js';
 import type { Contract } from '../../src/contracts/schema.js';
+import { describePlan } from '../../src/dashboard/plan-view.js';
 import {
   columnOf,
   countHeadline,
-  describePlan,
   featureView,
   listFeatures,
   withReport,
@@ -375,7 +375,7 @@ describe("a feature's agent time on the page", () => {
     ];
     const state = foldEvents(timed.map(([sec, e]) => stampEvent(e, () => new Date(at(sec)))));
     const sent = (id: string) => {
-      const view = JSON.parse(JSON.stringify(featureView(state.features[id]!, {}, state.run_started_at)));
+      const view = JSON.parse(JSON.stringify(featureView(state.features[id]!, {}, state)));
       return {
         duration_ms: view.duration_ms,
         clock_backwards: view.clock_backwards,
@@ -417,11 +417,11 @@ describe('a feature whose checks passed only on a worker', () => {
       { type: 'feature.ended', feature_id: 'q', status: 'complete' },
     ];
     const f = foldEvents(events.map((e) => stampEvent(e, () => new Date(ts)))).features.q!;
-    expect(featureView(f, { plan }, undefined)).toMatchObject({
+    expect(featureView(f, { plan }, {})).toMatchObject({
       unverified: true,
       unverified_reason: 'its checks passed on worker w1 (host h1), unverified here; run `baton verify q`',
     });
-    expect(featureView(f, { plan, trustWorkers: true }, undefined)).toMatchObject({
+    expect(featureView(f, { plan, trustWorkers: true }, {})).toMatchObject({
       unverified: false,
       unverified_reason: null,
     });

@@ -11,6 +11,7 @@ import {
   interventionText,
 } from '../../src/interactive/target.js';
 import { sessionName } from '../../src/interactive/tmux.js';
+import { openWindow } from '../../src/interactive/window.js';
 import type { BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { checkLogValue } from '../../src/log/parse-event.js';
@@ -251,7 +252,9 @@ describe('windows, trust and typed text', () => {
       target: `=baton-r1:=${F}.a2`,
     });
     expect(firstNeedingInput(s)).toBe(`${F}.a2`);
-    expect(() => featureWindow(s, `${F}.a3`)).toThrow(`known ids: ${F}, ${F}.a1, ${F}.a2`);
+    expect(() => featureWindow(s, `${F}.a3`)).toThrow(
+      `no run has started attempt 3 of feature "${F}"; known ids: ${F}, ${F}.a1, ${F}.a2`,
+    );
     // Which agents an id the user gives names: an attempt's its own, a feature's its own and its attempts'.
     expect(answersTo(F, F)).toBe(true);
     expect(answersTo(F, `${F}.a1`)).toBe(true);
@@ -267,6 +270,29 @@ describe('windows, trust and typed text', () => {
       ['running', '—'],
       ['needs-input', 'Claude needs your permission to use Write'],
     ]);
+  });
+
+  it('names an attempt as an attempt of its feature when it has no window', async () => {
+    const s = foldEvents([
+      ev(0, {
+        type: 'run.started',
+        run_id: 'r1',
+        feature_ids: [F],
+        concurrency: 1,
+        base: 'HEAD',
+        base_commit: 'abc',
+        mode: 'contract-first',
+        pid: 1,
+      }),
+      ev(1, { ...(started(1) as BatonEvent), feature_id: `${F}.a2` } as NewEvent),
+    ]);
+    // A tmux socket no server listens on: listing its windows starts none, and finds none.
+    const socket = `baton-none-${process.pid}`;
+    const env = { ...process.env, BATON_TMUX_SOCKET: socket };
+    const run = { logPath: '/nowhere/log.jsonl', interactive: true, tmuxSocket: socket };
+    await expect(openWindow(s, `${F}.a2`, env, run)).rejects.toThrow(
+      `attempt 2 of feature ${F} has no tmux window open (=baton-r1:=${F}.a2)`,
+    );
   });
 
   it('records trust for one folder and keeps everything else', () => {

@@ -358,7 +358,7 @@ describe("report, status and dashboard: a best-of-N feature's agent time", () =>
     const api = foldEvents(input.events).features[API]!;
     expect(report.features[0]!.duration_min).toBe(14);
     expect(agentTimeFields(api, runStart).duration_ms).toBe(14 * 60_000);
-    expect(featureView(api, {}, runStart).duration_ms).toBe(14 * 60_000);
+    expect(featureView(api, {}, { run_started_at: runStart }).duration_ms).toBe(14 * 60_000);
   });
 
   it('is unknown in all three while no attempt is chosen (a Ctrl-C before the selection)', () => {
