@@ -3,10 +3,10 @@
  * another does not): the run is interactive, but this agent has no window for `stop`, `attach` or
  * `send` to act on. Its `feature.started` says so (`interactive: false`), read here (pure).
  */
-import type { BatonState } from '../log/fold.js';
+import { type BatonState, featureAt } from '../log/fold.js';
 
 /** Whether the feature's agent is running headless in a run with windows: it was launched without one. */
 export function runsHeadless(state: BatonState, featureId: string): boolean {
-  const f = Object.hasOwn(state.features, featureId) ? state.features[featureId] : undefined;
+  const f = featureAt(state, featureId);
   return f?.interactive === false && (f.status === 'running' || f.status === 'needs-input');
 }
