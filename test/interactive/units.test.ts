@@ -9,6 +9,7 @@ import {
   featureWindow,
   firstNeedingInput,
   interventionText,
+  missingAttemptError,
 } from '../../src/interactive/target.js';
 import { sessionName } from '../../src/interactive/tmux.js';
 import { openWindow } from '../../src/interactive/window.js';
@@ -252,8 +253,19 @@ describe('windows, trust and typed text', () => {
       target: `=baton-r1:=${F}.a2`,
     });
     expect(firstNeedingInput(s)).toBe(`${F}.a2`);
+    // An attempt its feature does not have names the ones it has, for send, attach and stop alike.
     expect(() => featureWindow(s, `${F}.a3`)).toThrow(
-      `no run has started attempt 3 of feature "${F}"; known ids: ${F}, ${F}.a1, ${F}.a2`,
+      `no attempt 3 of feature ${F}: its attempts are ${F}.a1, ${F}.a2`,
+    );
+    expect(missingAttemptError(s, `${F}.a3`, [F])?.code).toBe('interactive/unknown-attempt');
+    expect(missingAttemptError(s, `${F}.a3`, [])).toBeUndefined();
+    expect(missingAttemptError(s, `${F}.a1`, [F])).toBeUndefined();
+    expect(missingAttemptError(s, F, [F])).toBeUndefined();
+    expect(missingAttemptError(s, 'feature-002-b.a1', ['feature-002-b'])?.message).toBe(
+      'no attempt 1 of feature feature-002-b: the last run started no best-of-N attempts of it',
+    );
+    expect(() => featureWindow(s, 'feature-009-nope.a1')).toThrow(
+      'no run has started attempt 1 of feature "feature-009-nope"; known ids:',
     );
     // Which agents an id the user gives names: an attempt's its own, a feature's its own and its attempts'.
     expect(answersTo(F, F)).toBe(true);
