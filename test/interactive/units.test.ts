@@ -18,6 +18,7 @@ import { foldEvents } from '../../src/log/fold.js';
 import { checkLogValue } from '../../src/log/parse-event.js';
 import { countInterventions } from '../../src/metrics/interventions.js';
 import { palette } from '../../src/terminal/style.js';
+import { attemptStarted } from '../metrics/log-builder.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
@@ -215,17 +216,6 @@ describe('windows, trust and typed text', () => {
   });
 
   it('reaches best-of-N attempts: an attempt id by its own window, a feature id by its attempts, waiting attempts first asked', () => {
-    const attemptStarted = (s: number, n: number) =>
-      ev(s, {
-        type: 'attempt.started',
-        run_id: 'r1',
-        feature_id: F,
-        attempt: n,
-        agent: 'command',
-        branch: `baton/${F}.a${n}`,
-        worktree: `/w.a${n}`,
-        port: 41000 + n,
-      });
     const unitStarted = (s: number, n: number) =>
       ev(s, { ...(started(s) as BatonEvent), feature_id: `${F}.a${n}` } as NewEvent);
     const asks = (s: number, n: number) =>
@@ -241,8 +231,8 @@ describe('windows, trust and typed text', () => {
         mode: 'contract-first',
         pid: 1,
       }),
-      attemptStarted(1, 1),
-      attemptStarted(1, 2),
+      ev(1, attemptStarted('r1', F, 1)),
+      ev(1, attemptStarted('r1', F, 2)),
       unitStarted(2, 1),
       unitStarted(2, 2),
       asks(3, 2),
