@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { runsHeadless } from '../interactive/headless-feature.js';
 import { type AgentPane, namePanes, sessionPanes, stillAgent } from '../interactive/panes.js';
-import { answersTo } from '../interactive/target.js';
+import { answersTo, missingAttemptError } from '../interactive/target.js';
 import { type LiveWindow, otherServerError, runTmux, sessionName, tmuxFor } from '../interactive/tmux.js';
 import { batonRunning, type LockHolder, stopHolderHint } from '../lock/baton-lock.js';
 import { currentRunStart } from '../lock/live-run-start.js';
@@ -143,7 +143,15 @@ export const registerStop: RegisterCommand = (program, ctx, setExit) => {
       if (ids.length > 0) {
         const known = await knownIds(ctx.cwd, logPath);
         const unknown = ids.filter((id) => !known.includes(id));
-        if (unknown.length > 0) throw unknownFeaturesError(unknown, known);
+        if (unknown.length > 0) {
+          // An attempt its feature does not have names the ones it has, as send and attach say it.
+          const { state } = foldLastRun(logPath);
+          for (const id of unknown) {
+            const attempt = missingAttemptError(state, id, known);
+            if (attempt) throw attempt;
+          }
+          throw unknownFeaturesError(unknown, known);
+        }
       }
       // The run the lock proves live, else the last: read from the end of the log, not all of it.
       const run = currentRunStart(root, logPath);

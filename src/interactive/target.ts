@@ -30,6 +30,44 @@ function knownUnits(state: BatonState): string[] {
   return [...Object.keys(state.features), ...Object.keys(state.attempt_units ?? {})];
 }
 
+/** The best-of-N attempts of a feature the last run started (`<feature_id>.a<n>`), in attempt order (pure). */
+function startedAttempts(state: BatonState, featureId: string): string[] {
+  return Object.keys(state.attempt_units ?? {})
+    .filter((u) => featureOfUnit(u) === featureId)
+    .sort((a, b) => (parseAttemptUnitId(a)?.attempt ?? 0) - (parseAttemptUnitId(b)?.attempt ?? 0));
+}
+
+/**
+ * The error for an attempt id (`<feature_id>.a<n>`) the last run did not start, of a feature among
+ * `known` (pure): it names the attempts the feature has, rather than calling the feature unknown.
+ * Undefined for any other id. The one rule of `baton send`, `attach` (`featureWindow`) and `stop`.
+ */
+export function missingAttemptError(
+  state: BatonState,
+  id: string,
+  known: readonly string[],
+): UserError | undefined {
+  const unit = parseAttemptUnitId(id);
+  if (!unit || unitAt(state, id) || !known.includes(unit.featureId)) return undefined;
+  const feature = escapeControl(unit.featureId);
+  const attempts = startedAttempts(state, unit.featureId).map((a) => escapeControl(a));
+  const has =
+    attempts.length > 0
+      ? `its attempts are ${attempts.join(', ')}`
+      : 'the last run started no best-of-N attempts of it';
+  return new UserError(
+    'interactive/unknown-attempt',
+    `no attempt ${unit.attempt} of feature ${feature}: ${has}`,
+    {
+      hint:
+        attempts.length > 0
+          ? `Name one of them, or the feature (${feature}) for its attempts; \`baton status\` lists them.`
+          : `Name the feature (${feature}); \`baton status\` lists its state.`,
+      exitCode: 2,
+    },
+  );
+}
+
 /** The run whose session holds a unit's window: the run that started it, else its feature's, else the last. */
 export function unitRunId(state: BatonState, unitId: string): string | undefined {
   return unitAt(state, unitId)?.run_id ?? featureAt(state, featureOfUnit(unitId))?.run_id ?? state.run_id;
@@ -40,8 +78,10 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
   const f: FeatureState | undefined = unitAt(state, featureId);
   const runId = unitRunId(state, featureId);
   if (!f || !runId) {
-    // A typo of a running feature's id is the usual cause: the ids the last run started are named.
     const known = knownUnits(state);
+    const attempt = missingAttemptError(state, featureId, known);
+    if (attempt) throw attempt;
+    // A typo of a running feature's id is the usual cause: the ids the last run started are named.
     const ids = known.length > 0 ? `; known ids: ${known.map((k) => escapeControl(k)).join(', ')}` : '';
     throw new UserError(
       'interactive/unknown-feature',
@@ -61,12 +101,9 @@ export function featureWindow(state: BatonState, featureId: string): FeatureWind
 
 /** The first unit that needs input, in the run's order (a feature, then its attempts), or undefined. */
 export function firstNeedingInput(state: BatonState): string | undefined {
-  const attempts = Object.keys(state.attempt_units ?? {});
   const order = [...state.run_feature_ids, ...Object.keys(state.features)].flatMap((id) => [
     id,
-    ...attempts
-      .filter((u) => featureOfUnit(u) === id)
-      .sort((a, b) => (parseAttemptUnitId(a)?.attempt ?? 0) - (parseAttemptUnitId(b)?.attempt ?? 0)),
+    ...startedAttempts(state, id),
   ]);
   return order.find((id) => unitAt(state, id)?.status === 'needs-input');
 }

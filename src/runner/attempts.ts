@@ -20,8 +20,9 @@ import { linesChanged } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import type { AttemptEndStatus, FeatureEnded } from '../log/events.js';
 import type { AttemptState } from '../log/state.js';
-import type { RunContext } from './context.js';
+import type { FeatureResult, RunContext } from './context.js';
 import { runUnit, type UnitFacts } from './feature.js';
+import { stoppedBy } from './outcome.js';
 import type { WorkUnit } from './units.js';
 
 /** A finished attempt: what the rule compares, what the branch moves to, and why it ended as it did. */
@@ -29,6 +30,8 @@ export interface Finished extends AttemptFacts {
   status: AttemptEndStatus;
   commit?: string | undefined;
   reason?: string | undefined;
+  /** The user stopped its agent (`baton stop <feature_id>.a<n>`), which stops its feature as the user's. */
+  stoppedByUser?: true;
 }
 
 /** One best-of-N feature's attempts in this run. */
@@ -244,12 +247,17 @@ async function runStartedAttempt(ctx: RunContext, fa: FeatureAttempts, unit: Wor
   const facts: UnitFacts = {};
   const result = await runUnit(ctx, unit.id, facts);
   fa.running.delete(n);
-  const outcome = result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
+  const outcome: FeatureResult =
+    result === undefined || result === 'kept' ? { status: 'interrupted' as const } : result;
   const status: AttemptEndStatus = fa.stopped.has(n) && facts.stoppedFor ? 'stopped' : outcome.status;
   const finished = await describeFinished(ctx, unit, facts, status);
   const ended = endedFields(finished, outcome.reason, facts, Math.round(performance.now() - began));
   emitEnded(ctx, fa, ended);
-  return { ...finished, reason: ended.reason };
+  return {
+    ...finished,
+    reason: ended.reason,
+    ...(outcome.stoppedByUser ? { stoppedByUser: true as const } : {}),
+  };
 }
 
 /** The `attempt.ended` fields of a finished attempt (pure): a stopped one gives why it was stopped. */
@@ -285,7 +293,7 @@ async function finishWhenAllEnded(ctx: RunContext, fa: FeatureAttempts): Promise
   if (fa.done || fa.ended.size < fa.count) return;
   fa.done = true;
   if (ctx.opts.signal.aborted || [...fa.ended.values()].some((a) => a.status === 'interrupted')) {
-    endFeature(ctx, fa.featureId, 'interrupted', UNFINISHED);
+    endInterrupted(ctx, fa);
     return;
   }
   const all = [...fa.ended.values()];
@@ -341,13 +349,27 @@ export function featureEndOf(o: {
   return { status: failed ? 'failed' : o.status, reason };
 }
 
+/**
+ * Ends a feature whose attempts did not all finish their work. One the user stopped (`baton stop
+ * <feature_id>.a<n>`) makes it a user stop of the feature (`stoppedByUser`), as `baton stop <feature_id>`
+ * would: the run then ends interrupted, for `baton run --resume` (`runOutcome`), not failed.
+ */
+function endInterrupted(ctx: RunContext, fa: FeatureAttempts): void {
+  const byUser = [...fa.ended.values()].filter((a) => a.stoppedByUser).map((a) => a.attempt);
+  const which = `attempt${byUser.length > 1 ? 's' : ''} ${byUser.sort((a, b) => a - b).join(', ')}`;
+  const reason = `${which} ${stoppedBy('user')}; \`baton run --resume\` runs the rest`;
+  if (byUser.length === 0) endFeature(ctx, fa.featureId, 'interrupted', UNFINISHED);
+  else endFeature(ctx, fa.featureId, 'interrupted', reason, { stoppedByUser: true });
+}
+
 function endFeature(
   ctx: RunContext,
   featureId: string,
   status: FeatureEnded['status'],
   reason: string,
+  user: { stoppedByUser?: true } = {},
 ): void {
-  ctx.settle(featureId, { status, reason });
+  ctx.settle(featureId, { status, reason, ...user });
   ctx.sink.emit({ type: 'feature.ended', feature_id: featureId, status, reason });
 }
 

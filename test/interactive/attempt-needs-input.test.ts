@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { FeatureView } from '../../src/dashboard/view.js';
 import { bearer, send, setup } from '../dashboard/server-rig.js';
+import { attemptStarted } from '../metrics/log-builder.js';
 import { runBaton } from '../rig/cli.js';
 import { holdRunLock } from '../rig/dead-run.js';
 import { makeRepo } from '../rig/repo.js';
@@ -27,18 +28,7 @@ const lines: object[] = [
     mode: 'contract-first',
     pid: process.pid,
   },
-  ...[1, 2].map((n) => ({
-    v: 1,
-    ts: TS,
-    type: 'attempt.started',
-    run_id: 'r1',
-    feature_id: F,
-    attempt: n,
-    agent: 'command',
-    branch: `baton/${F}.a${n}`,
-    worktree: `/w.a${n}`,
-    port: 41000 + n,
-  })),
+  ...[1, 2].map((n) => ({ v: 1, ts: TS, ...attemptStarted('r1', F, n) })),
   {
     v: 1,
     ts: TS,

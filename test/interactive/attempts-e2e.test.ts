@@ -80,6 +80,16 @@ describe('baton run --interactive --attempts 2: the conductor reaches each attem
     expect(f?.attempts?.['1']?.status, `run: ${r.stderr}${why()}`).toBe('complete');
     expect(f?.attempts?.['2']?.reason).toContain('stopped by the user (baton stop)');
     expect(repo.git('show', `baton/${A1}:src/ask/answer.txt`)).toBe('yes');
+    // Stopping an attempt is a user stop of its feature: the run is interrupted, not failed, and resumes.
+    expect(f?.status).toBe('interrupted');
+    expect(f?.reason).toContain(
+      'attempt 2 stopped by the user (baton stop); `baton run --resume` runs the rest',
+    );
+    expect(events().find((e) => e.type === 'run.ended')).toMatchObject({ outcome: 'interrupted' });
+    expect(r.stdout).toContain(
+      `You stopped ${FEATURE} (baton stop); to go on where it stopped: \`baton run --resume\`.`,
+    );
+    expect(r.stdout).not.toContain('Fix what');
     expect(events().filter((e) => e.type === 'user.intervention')).toMatchObject([
       { feature_id: A1, action: 'send', text: 'yes' },
       { feature_id: A2, action: 'stop' },

@@ -166,7 +166,18 @@ describe('interactive commands act only on panes proven to be this run’s agent
     }
     expect(rig.screens()).not.toContain('again');
     const unknown = await runBaton(['stop', 'ib.a3'], { cwd: a.root, env });
-    expect(unknown.stderr).toContain('unknown feature: ib.a3; known ids: ib, ib.a1, ib.a2');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'no attempt 3 of feature ib: its attempts are ib.a1, ib.a2 [interactive/unknown-attempt]',
+    );
+    for (const args of [
+      ['send', 'ib.a3', 'hello'],
+      ['attach', 'ib.a3', '--print'],
+    ]) {
+      const r = await runBaton(args, { cwd: a.root, env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('no attempt 3 of feature ib: its attempts are ib.a1, ib.a2');
+    }
     const stopped = await runBaton(['stop', 'ib'], { cwd: a.root, env });
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(stopped.stdout).toBe('stopped ib.a1, ib.a2\n');

@@ -17,11 +17,16 @@ afterEach(() => {
   for (const u of undo.splice(0).reverse()) u();
 });
 
-/** An agent that asks through `baton hook` and waits on `read` (interactive), or for the file `go` (headless). */
+/**
+ * An agent that asks through `baton hook` and waits on `read` (interactive, its window ends with the
+ * test's tmux server), or for the file `go` (headless). The headless wait gives up, failing, once the
+ * test removed `go`'s folder or after 90 s (the test's own limit): a test that fails before writing
+ * `go` leaves no agent looping behind it.
+ */
 const agent = (go: string) =>
   [
     `echo '{"message":"go on?"}' | node ${BATON_BIN} hook notification --status needs-input`,
-    `if [ -t 0 ]; then read a; else while [ ! -e '${go}' ]; do sleep 0.1; done; fi`,
+    `if [ -t 0 ]; then read a; else end=$(($(date +%s) + 90)); while [ ! -e '${go}' ]; do [ -d '${dirname(go)}' ] && [ "$(date +%s)" -lt "$end" ] || exit 1; sleep 0.1; done; fi`,
     'mkdir -p src/ask && echo yes > src/ask/answer.txt',
   ].join('\n');
 

@@ -9,6 +9,7 @@ import {
   featureWindow,
   firstNeedingInput,
   interventionText,
+  missingAttemptError,
 } from '../../src/interactive/target.js';
 import { sessionName } from '../../src/interactive/tmux.js';
 import { openWindow } from '../../src/interactive/window.js';
@@ -17,6 +18,7 @@ import { foldEvents } from '../../src/log/fold.js';
 import { checkLogValue } from '../../src/log/parse-event.js';
 import { countInterventions } from '../../src/metrics/interventions.js';
 import { palette } from '../../src/terminal/style.js';
+import { attemptStarted } from '../metrics/log-builder.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const ev = (s: number, e: NewEvent): LogEvent => ({ v: 1, ts: at(s), ...e }) as BatonEvent;
@@ -214,17 +216,6 @@ describe('windows, trust and typed text', () => {
   });
 
   it('reaches best-of-N attempts: an attempt id by its own window, a feature id by its attempts, waiting attempts first asked', () => {
-    const attemptStarted = (s: number, n: number) =>
-      ev(s, {
-        type: 'attempt.started',
-        run_id: 'r1',
-        feature_id: F,
-        attempt: n,
-        agent: 'command',
-        branch: `baton/${F}.a${n}`,
-        worktree: `/w.a${n}`,
-        port: 41000 + n,
-      });
     const unitStarted = (s: number, n: number) =>
       ev(s, { ...(started(s) as BatonEvent), feature_id: `${F}.a${n}` } as NewEvent);
     const asks = (s: number, n: number) =>
@@ -240,8 +231,8 @@ describe('windows, trust and typed text', () => {
         mode: 'contract-first',
         pid: 1,
       }),
-      attemptStarted(1, 1),
-      attemptStarted(1, 2),
+      ev(1, attemptStarted('r1', F, 1)),
+      ev(1, attemptStarted('r1', F, 2)),
       unitStarted(2, 1),
       unitStarted(2, 2),
       asks(3, 2),
@@ -252,8 +243,19 @@ describe('windows, trust and typed text', () => {
       target: `=baton-r1:=${F}.a2`,
     });
     expect(firstNeedingInput(s)).toBe(`${F}.a2`);
+    // An attempt its feature does not have names the ones it has, for send, attach and stop alike.
     expect(() => featureWindow(s, `${F}.a3`)).toThrow(
-      `no run has started attempt 3 of feature "${F}"; known ids: ${F}, ${F}.a1, ${F}.a2`,
+      `no attempt 3 of feature ${F}: its attempts are ${F}.a1, ${F}.a2`,
+    );
+    expect(missingAttemptError(s, `${F}.a3`, [F])?.code).toBe('interactive/unknown-attempt');
+    expect(missingAttemptError(s, `${F}.a3`, [])).toBeUndefined();
+    expect(missingAttemptError(s, `${F}.a1`, [F])).toBeUndefined();
+    expect(missingAttemptError(s, F, [F])).toBeUndefined();
+    expect(missingAttemptError(s, 'feature-002-b.a1', ['feature-002-b'])?.message).toBe(
+      'no attempt 1 of feature feature-002-b: the last run started no best-of-N attempts of it',
+    );
+    expect(() => featureWindow(s, 'feature-009-nope.a1')).toThrow(
+      'no run has started attempt 1 of feature "feature-009-nope"; known ids:',
     );
     // Which agents an id the user gives names: an attempt's its own, a feature's its own and its attempts'.
     expect(answersTo(F, F)).toBe(true);

@@ -1,5 +1,7 @@
 // Hand-built logs for the report's golden tests: events stamped at whole minutes after T0.
+import { attemptUnitId } from '../../src/contracts/feature-id.js';
 import type { Contract } from '../../src/contracts/schema.js';
+import { attemptBranch } from '../../src/git/refs.js';
 import type { Plan } from '../../src/graph/types.js';
 import type { AgentUsage, BatonEvent, LogEvent, NewEvent } from '../../src/log/events.js';
 
@@ -52,6 +54,23 @@ export function runStarted(
     mode: 'contract-first',
     pid: 4242,
   });
+}
+
+/**
+ * Attempt `n` of best-of-N feature `featureId` began, unstamped: give it to `ev`, or stamp it with a
+ * test's own clock. Its branch is the real one (`attemptBranch`), its agent a `command`.
+ */
+export function attemptStarted(runId: string, featureId: string, n: number): NewEvent {
+  return {
+    type: 'attempt.started',
+    run_id: runId,
+    feature_id: featureId,
+    attempt: n,
+    agent: 'command',
+    branch: attemptBranch(featureId, n),
+    worktree: `/tmp/wt/${attemptUnitId(featureId, n)}`,
+    port: 41000 + n,
+  };
 }
 
 /** A `run.ended` whose duration matches its start. */
