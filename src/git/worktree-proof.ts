@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { realOr } from '../real-nearest.js';
 import { escapeControl } from '../text/escape.js';
-import { gitRaw } from './git.js';
+import { commonGitDir, gitRaw } from './git.js';
 
 /** A folder proven to be this repository's worktree of `branch` (`proveFeatureWorktree`): the only kind a restart changes. */
 export interface ProvenWorktree {
@@ -68,6 +68,25 @@ async function ask(cwd: string, args: string[]): Promise<string | undefined> {
 }
 
 /**
+ * The git folder of the worktree at `path` (`rev-parse --absolute-git-dir`) and the ref its HEAD names
+ * (`symbolic-ref -q HEAD`: undefined when detached), from one git process when HEAD resolves to a
+ * commit (`--symbolic-full-name HEAD` prints `HEAD` for a detached one); from the two asked apart when
+ * it does not (an unborn branch) or when a path holds a newline.
+ */
+async function gitDirAndHead(
+  path: string,
+): Promise<{ gitDir: string; head: string | undefined } | undefined> {
+  const r = await gitRaw(path, ['rev-parse', '--absolute-git-dir', '--symbolic-full-name', 'HEAD']);
+  const lines = r.stdout.split('\n');
+  if (r.exitCode === 0 && lines.length === 3 && lines[2] === '' && lines[0] && lines[1]) {
+    return { gitDir: lines[0], head: lines[1] === 'HEAD' ? undefined : lines[1] };
+  }
+  const gitDir = await ask(path, ['rev-parse', '--absolute-git-dir']);
+  if (gitDir === undefined) return undefined;
+  return { gitDir, head: await ask(path, ['symbolic-ref', '-q', 'HEAD']) };
+}
+
+/**
  * What `proveLinkedWorktree` found: the worktree's git folder (as git names it) and real path, or the
  * first thing that is not as it should be, with what was seen, for each caller to word its own way.
  */
@@ -90,8 +109,8 @@ export async function proveLinkedWorktree(
   branch: string,
 ): Promise<LinkedWorktree> {
   const realPath = realOr(path);
-  const common = await ask(root, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
-  const gitDir = await ask(path, ['rev-parse', '--absolute-git-dir']);
+  const [common, here] = await Promise.all([commonGitDir(root).catch(() => undefined), gitDirAndHead(path)]);
+  const gitDir = here?.gitDir;
   if (common === undefined || gitDir === undefined) return { ok: false, problem: 'no-repository' };
   if (realOr(dirname(gitDir)) !== join(realOr(common), 'worktrees'))
     return { ok: false, problem: 'other-repository', gitDir };
@@ -103,7 +122,7 @@ export async function proveLinkedWorktree(
   }
   if (linked === '' || realOr(dirname(linked)) !== realPath)
     return { ok: false, problem: 'registered-elsewhere', gitDir };
-  const head = await ask(path, ['symbolic-ref', '-q', 'HEAD']);
+  const head = here?.head;
   if (head !== `refs/heads/${branch}`) return { ok: false, problem: 'other-head', gitDir, head };
   return { ok: true, gitDir, realPath };
 }
