@@ -360,56 +360,43 @@ const CONFIGURED_HOMES: ConfiguredHomeCase[] = [
     used: (s) => expect(JSON.stringify(s.requests)).toContain('Work memory: be terse.'),
   },
   {
+    // One OpenCode run for its three variables (each run costs about 8 s of CPU): the config folder
+    // (XDG_CONFIG_HOME) gives the provider and a header, the file OPENCODE_CONFIG names gives the key
+    // from a file beside it, and OPENCODE_CONFIG_DIR one more setting. OpenCode merges all three.
     agent: 'opencode',
+    label: 'XDG_CONFIG_HOME, OPENCODE_CONFIG, OPENCODE_CONFIG_DIR',
     start: startChatMock,
     home: (s) => ({
       'work-config/opencode/opencode.json': JSON.stringify({
         autoupdate: false,
-        share: 'disabled',
         model: 'mock/mock-model',
         provider: {
           mock: {
             npm: '@ai-sdk/openai-compatible',
             name: 'Mock',
-            options: { baseURL: `${s.url}/v1`, apiKey: 'work-key' },
+            options: { baseURL: `${s.url}/v1`, apiKey: 'work-key', headers: { 'x-config': 'work-config' } },
             models: { 'mock-model': { name: 'Mock' } },
           },
         },
       }),
-    }),
-    env: () => ({}),
-    configEnv: (home) => ({ XDG_CONFIG_HOME: join(home, 'work-config') }),
-    hooks: [],
-    used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer work-key'),
-  },
-  {
-    agent: 'opencode',
-    label: 'OPENCODE_CONFIG, OPENCODE_CONFIG_DIR',
-    start: startChatMock,
-    home: (s) => ({
       'dotfiles/opencode.json': JSON.stringify({
-        autoupdate: false,
-        model: 'mock/mock-model',
-        provider: {
-          mock: {
-            npm: '@ai-sdk/openai-compatible',
-            name: 'Mock',
-            // A file named relative to the config's own folder.
-            options: { baseURL: `${s.url}/v1`, apiKey: '{file:./key.txt}' },
-            models: { 'mock-model': { name: 'Mock' } },
-          },
-        },
+        // A file named relative to the config's own folder.
+        provider: { mock: { options: { apiKey: '{file:./key.txt}' } } },
       }),
       'dotfiles/key.txt': 'dotfiles-key',
       'dotfiles/opencode-dir/opencode.json': JSON.stringify({ share: 'disabled' }),
     }),
     env: () => ({}),
     configEnv: (home) => ({
+      XDG_CONFIG_HOME: join(home, 'work-config'),
       OPENCODE_CONFIG: join(home, 'dotfiles', 'opencode.json'),
       OPENCODE_CONFIG_DIR: join(home, 'dotfiles', 'opencode-dir'),
     }),
     hooks: [],
-    used: (s) => expect(JSON.stringify(s.requests)).toContain('Bearer dotfiles-key'),
+    used: (s) => {
+      expect(JSON.stringify(s.requests)).toContain('Bearer dotfiles-key');
+      expect(s.requests.some((q) => q.headers['x-config'] === 'work-config')).toBe(true);
+    },
   },
 ];
 
