@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { computeReport } from '../../src/metrics/report.js';
-import { at, featureEvents, runEnded, runStarted } from '../metrics/log-builder.js';
+import { at, interleavedRuns } from '../metrics/log-builder.js';
 
 /**
  * Run `a` (features x, y) still open when run `b` (feature z) starts at minute 5; `a`'s end lands at
  * minute 21, after `b` started, and `b`'s own at minute 22.
  */
-function interleaved(): BatonEvent[] {
-  return [
-    runStarted(0, 'a', ['x', 'y']),
-    ...featureEvents({ id: 'x', runId: 'a', start: 0, exit: 10 }),
-    runStarted(5, 'b', ['z']),
-    ...featureEvents({ id: 'z', runId: 'b', start: 5, exit: 12 }),
-    ...featureEvents({ id: 'y', runId: 'a', start: 0, exit: 20, exitCode: 1 }),
-    runEnded(21, 'a', 0, 'failed'),
-    runEnded(22, 'b', 5, 'complete'),
-  ];
-}
+const interleaved = () => interleavedRuns({ yStart: 0 });
 
 describe("an earlier run's run.ended landing after the next run started", () => {
   it('closes that run only: the current run ends at its own run.ended', () => {
