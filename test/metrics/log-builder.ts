@@ -231,6 +231,8 @@ export interface InterleavedRunsOptions {
   yStart?: number;
   /** A hook written by hand (no run id) for feature w, landed after `a`'s end: it stays where it landed. */
   handHook?: boolean;
+  /** Run `b` lists y as well, and runs it (minutes 6 to 8, complete) before `a`'s late y lines land. */
+  relistY?: boolean;
 }
 
 /**
@@ -242,8 +244,9 @@ export function interleavedRuns(o: InterleavedRunsOptions = {}): BatonEvent[] {
   return [
     runStarted(0, 'a', ['x', 'y']),
     ...featureEvents({ id: 'x', runId: 'a', start: 0, exit: 10 }),
-    runStarted(5, 'b', ['z']),
+    runStarted(5, 'b', o.relistY ? ['y', 'z'] : ['z']),
     ...featureEvents({ id: 'z', runId: 'b', start: 5, exit: 12 }),
+    ...(o.relistY ? featureEvents({ id: 'y', runId: 'b', start: 6, exit: 8 }) : []),
     ...featureEvents({ id: 'y', runId: 'a', start: o.yStart ?? 1, exit: 20, exitCode: 1 }),
     runEnded(21, 'a', 0, 'failed'),
     ...(o.handHook ? [ev(21, { type: 'hook', feature_id: 'w', event: 'stop' })] : []),
