@@ -63,3 +63,13 @@ export function declaredMeasurement(m: CheckMeasurement): CheckMeasurement {
   if (m.files !== undefined) out.files = [...m.files];
   return out;
 }
+
+/** Sets a key as an own property, so ids like `__proto__` from a log line cannot reach a prototype. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  // Only `__proto__` is special on assignment (Object.prototype's setter); any other key becomes an own one.
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    record[key] = value;
+  }
+}

@@ -1,6 +1,7 @@
 /** The integration part of the fold (pure): `integration.*` and `merge.*` events onto `state.integration`. */
 import { unreachable } from '../errors.js';
 import type {
+  BatonEvent,
   IntegrationDiscarded,
   IntegrationEnded,
   IntegrationStarted,
@@ -20,6 +21,26 @@ export type IntegrationEvent =
   | IntegrationTested
   | IntegrationEnded
   | IntegrationDiscarded;
+
+/** The integration's event types: the events that name a feature but record no run's work on it. */
+const INTEGRATION_TYPES: ReadonlySet<BatonEvent['type']> = new Set<IntegrationEvent['type']>([
+  'integration.started',
+  'merge.clean',
+  'merge.conflict',
+  'merge.skipped',
+  'integration.tested',
+  'integration.ended',
+  'integration.discarded',
+]);
+
+/** Whether an event is the integration's: one of its own, or a check run on its result or before a promotion. */
+export function aboutIntegration(ev: BatonEvent): boolean {
+  if (INTEGRATION_TYPES.has(ev.type)) return true;
+  return (
+    (ev.type === 'check.passed' || ev.type === 'check.failed' || ev.type === 'check.unverifiable') &&
+    ev.on !== 'worktree'
+  );
+}
 
 /** Applies one integration event to the state in place; the switch is exhaustive over `IntegrationEvent`. */
 export function applyIntegrationEvent(state: BatonState, ev: IntegrationEvent): void {

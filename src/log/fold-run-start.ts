@@ -4,9 +4,10 @@
  * "starting over" clears, which `fold-from-end.ts` relies on (`featuresStartedOver`).
  */
 import { parseAttemptUnitId } from '../contracts/feature-id.js';
+import { stampOf } from '../metrics/run-cuts.js';
 import { chosenConcurrency, isConcurrency } from './concurrency.js';
 import type { LogEvent, RunStarted } from './events.js';
-import { declaredQueue } from './fold-fields.js';
+import { declaredQueue, setOwn } from './fold-fields.js';
 import type { BatonState, FeatureState } from './state.js';
 
 /** Applies a `run.started` to `state`; `feature` finds (or makes) a listed feature's state. */
@@ -16,6 +17,10 @@ export function applyRunStarted(
   feature: (id: string) => FeatureState,
 ): void {
   state.run_id = ev.run_id;
+  // The place of this start: the fold counted this line already.
+  const at = state.events;
+  state.run_starts ??= {};
+  setOwn(state.run_starts, ev.run_id, at);
   state.run_started_at = ev.ts;
   state.run_ended_at = undefined;
   // An end inferred for the run before (its orchestrator died) is not this one's.
@@ -49,13 +54,13 @@ export function applyRunStarted(
     if (ev.adopted_windows?.some((a) => a.feature_id === id)) continue;
     if (!ev.resume || f.status !== 'complete') f.status = 'pending';
     // A fresh run starts the feature over (best-of-N too); a resumed one keeps the attempts that finished.
-    if (!ev.resume) startOver(f);
+    if (!ev.resume) startOver(f, at);
     const planned = ev.attempts && Object.hasOwn(ev.attempts, id) ? ev.attempts[id] : undefined;
     if (planned !== undefined) f.planned_attempts = planned;
     const select = ev.select && Object.hasOwn(ev.select, id) ? ev.select[id] : undefined;
     if (select !== undefined) f.planned_select = select;
   }
-  if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows);
+  if (!ev.resume) startUnitsOver(state, ev.feature_ids, ev.adopted_windows, at);
 }
 
 /**
@@ -64,7 +69,8 @@ export function applyRunStarted(
  * own to clear them, and until its winner is chosen it has none of this run's. Its times, agent and
  * last event too: a feature waiting for a slot shows no elapsed time or end of the run before.
  */
-function startOver(f: FeatureState): void {
+function startOver(f: FeatureState, at: number): void {
+  f.started_over_at = at;
   f.agent = undefined;
   f.interactive = undefined;
   f.started_at = undefined;
@@ -103,6 +109,7 @@ function startUnitsOver(
   state: BatonState,
   ids: readonly string[],
   adopted: ReadonlyArray<{ feature_id: string }> | undefined,
+  at: number,
 ): void {
   if (state.attempt_units === undefined) return;
   const listed = new Set(ids);
@@ -111,7 +118,7 @@ function startUnitsOver(
     const parent = parseAttemptUnitId(id)?.featureId;
     if (parent === undefined || !listed.has(parent)) continue;
     unit.status = 'pending';
-    startOver(unit);
+    startOver(unit, at);
   }
 }
 
@@ -126,4 +133,22 @@ export function featuresStartedOver(e: LogEvent): readonly string[] {
   if (e.type !== 'run.started' || e.resume) return [];
   const adopted = new Set(e.adopted_windows?.map((a) => a.feature_id));
   return e.feature_ids.filter((id) => !adopted.has(id));
+}
+
+/**
+ * Whether a line about feature `f` is an earlier run's, landed after a later run started the feature
+ * over (that run's agent still writing, its queue's late lines): stamped with a run id (`stampOf`, the
+ * report's rule for which lines their stamp gives to their run, `RunClaims`) whose latest start came
+ * before that start-over, or that no start since names. The report gives such a line to its own run;
+ * folded in place it stood for the later run's state of the feature. A line with no stamp (a hook
+ * written by hand) goes by its place, as in the report. From the feature's start-over on, the answer
+ * depends on later lines only, so a fold from the log's end gives it as the whole fold does.
+ */
+export function earlierRunsLine(state: BatonState, f: FeatureState, e: LogEvent): boolean {
+  if (f.started_over_at === undefined) return false;
+  const stamp = stampOf(e);
+  if (stamp === undefined) return false;
+  const starts = state.run_starts;
+  const started = starts !== undefined && Object.hasOwn(starts, stamp) ? starts[stamp] : undefined;
+  return started === undefined || started < f.started_over_at;
 }

@@ -38,10 +38,11 @@ import type { BatonState } from './state.js';
  * and `digest`, one on another commit is dropped, a real `feature.ended` sets the reason, and agent time
  * and usage add up over a run's launches; 35: an attempt number or count that is no whole number from 1
  * to `MAX_ATTEMPTS` is a problem line; 36: an earlier run's `run.ended` landing after the next run
- * started closes that run only; 37: a run's concurrency is marked when it was chosen, not its unit count) is
- * folded again from the start.
+ * started closes that run only; 37: a run's concurrency is marked when it was chosen, not its unit count;
+ * 38: an earlier run's line about a feature a later run started over is not the feature's, by
+ * `run_starts` and `started_over_at`) is folded again from the start.
  */
-export const FOLD_SNAPSHOT_VERSION = 37;
+export const FOLD_SNAPSHOT_VERSION = 38;
 
 /**
  * What the cache file holds: the fold of the log's first `offset` bytes, with the `PrefixMark` that

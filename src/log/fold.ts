@@ -11,9 +11,9 @@ import { unreachable } from '../errors.js';
 import { failedChecksReason } from './check-reason.js';
 import type { BatonEvent, FeatureStatus, LogEvent, PlainEvent } from './events.js';
 import { applyAttemptEvent, attemptBase, supersedeAttempts, timedByAttempts } from './fold-attempts.js';
-import { addUsage, declaredMeasurement, declaredUsage } from './fold-fields.js';
-import { applyIntegrationEvent } from './fold-integration.js';
-import { applyRunStarted } from './fold-run-start.js';
+import { addUsage, declaredMeasurement, declaredUsage, setOwn } from './fold-fields.js';
+import { aboutIntegration, applyIntegrationEvent } from './fold-integration.js';
+import { applyRunStarted, earlierRunsLine } from './fold-run-start.js';
 import { describeRetry } from './retry-words.js';
 import { endByRunner, holdByRunner, redecidedByBaton, reportedStatusTaken } from './runner-hold.js';
 import type { BatonState, CheckResult, FeatureState } from './state.js';
@@ -51,16 +51,6 @@ export function initialState(): BatonState {
     integration: { order: [], merges: [], tests: [] },
     events: 0,
   };
-}
-
-/** Sets a key as an own property, so ids like `__proto__` from a log line cannot reach a prototype. */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  // Only `__proto__` is special on assignment (Object.prototype's setter); any other key becomes an own one.
-  if (key === '__proto__') {
-    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    record[key] = value;
-  }
 }
 
 /**
@@ -221,6 +211,9 @@ export function applyEvent(state: BatonState, e: LogEvent): void {
   // One lookup per event: a million-event log spends its fold time here.
   const featureId = (ev as { feature_id?: unknown }).feature_id;
   const feat = typeof featureId === 'string' ? feature(state, featureId) : undefined;
+  // An earlier run's line about a feature a later run started over is that run's (as the report cuts
+  // it), not the feature's now; what the integration and its checks record is no run's work.
+  if (feat !== undefined && !aboutIntegration(ev) && earlierRunsLine(state, feat, ev)) return;
   // A request for input keeps its message as the last event through the events that do not answer
   // it: a `feature.started` after it, and a resumed run's re-adoption of its window (`worktree.created`).
   const asked =

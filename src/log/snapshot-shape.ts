@@ -33,6 +33,7 @@ const FEATURE_NUMBERS = [
   'duration_ms',
   'exits_ms',
   'planned_attempts',
+  'started_over_at',
 ] as const;
 
 /** A check result's texts, which every view prints. */
@@ -145,6 +146,11 @@ function isOpenRun(v: unknown): boolean {
   return typeof v.started_at === 'string' && isQueue(v.queue);
 }
 
+/** A place in the fold: a count of events. */
+function isCount(v: unknown): boolean {
+  return typeof v === 'number';
+}
+
 /** The fold state's top level: its ids, its features and what the views read of the rest. */
 function isState(v: unknown): boolean {
   if (!isObj(v) || typeof v.events !== 'number') return false;
@@ -156,6 +162,8 @@ function isState(v: unknown): boolean {
   if (v.open_runs !== undefined && !(Array.isArray(v.open_runs) && v.open_runs.every(isOpenRun)))
     return false;
   if (!isQueue(v.run_queue)) return false;
+  if (v.run_starts !== undefined && !(isObj(v.run_starts) && Object.values(v.run_starts).every(isCount)))
+    return false;
   return optionalOf(v, 'string', ['run_id', 'run_started_at', 'run_ended_at', 'base', 'base_commit']);
 }
 

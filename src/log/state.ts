@@ -118,6 +118,11 @@ export interface FeatureState {
   integration_checks: Record<string, CheckResult>;
   hooks: number;
   /**
+   * Where the last fresh `run.started` listing the feature started it over: the fold's `events` count
+   * at that line. A line stamped with a run that started before it is an earlier run's (`earlierRunsLine`).
+   */
+  started_over_at?: number | undefined;
+  /**
    * Baton's runner's hold on the feature (`runner-hold.ts`): `{}` from a run's `feature.started` to its
    * `feature.ended`, then `{ ended }` with the status it ended with; unset while no run has taken it
    * (a log of hooks alone), and cleared by a fresh run.
@@ -219,6 +224,11 @@ export interface BatonState {
   run_queue?: RunQueue | undefined;
   /** Set when the last run had tmux windows (`run.started`'s `interactive`): its resume re-attaches to them. */
   run_interactive?: true | undefined;
+  /**
+   * Where each run id's latest `run.started` is: the fold's `events` count at that line. What tells an
+   * earlier run's late line from the current run's (`earlierRunsLine`).
+   */
+  run_starts?: Record<string, number> | undefined;
   /** Runs that started and have not ended (normally at most one): their orchestrator pid and start, and queue if queued. */
   open_runs?: OpenRun[] | undefined;
   features: Record<string, FeatureState>;

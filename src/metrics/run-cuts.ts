@@ -71,9 +71,9 @@ export function isPhaseEvent(e: LogEvent): boolean {
 
 /**
  * The run id that may claim a line: its stamp, but for a phase event and a plain `{feature_id, status}`
- * line (a hook written by hand), which go by their place.
+ * line (a hook written by hand), which go by their place. The fold asks it too (`earlierRunsLine`).
  */
-function stampOf(e: LogEvent): string | undefined {
+export function stampOf(e: LogEvent): string | undefined {
   return e.type === undefined || isPhaseEvent(e) ? undefined : e.run_id;
 }
 

@@ -11,23 +11,11 @@ import type { BatonEvent, LogEvent } from '../../src/log/events.js';
 import { computeReport } from '../../src/metrics/report.js';
 import { RunSegmenter } from '../../src/metrics/run-segmenter.js';
 import { listRuns, segmentRuns, selectRun } from '../../src/metrics/runs.js';
-import { at, ev, featureEvents, runEnded, runStarted } from './log-builder.js';
+import { at, ev, featureEvents, interleavedRuns, runEnded, runStarted } from './log-builder.js';
 import { segmentLog } from './segment-arbitraries.js';
 
 /** Run `a` (x, y) from minute 0; run `b` (z) from minute 5; y's lines and `a`'s end land after `b`'s start. */
-function interleaved(): BatonEvent[] {
-  return [
-    runStarted(0, 'a', ['x', 'y']),
-    ...featureEvents({ id: 'x', runId: 'a', start: 0, exit: 10 }),
-    runStarted(5, 'b', ['z']),
-    ...featureEvents({ id: 'z', runId: 'b', start: 5, exit: 12 }),
-    ...featureEvents({ id: 'y', runId: 'a', start: 1, exit: 20, exitCode: 1 }),
-    runEnded(21, 'a', 0, 'failed'),
-    // A hook written by hand carries no run id: it stays where it landed.
-    ev(21, { type: 'hook', feature_id: 'w', event: 'stop' }),
-    runEnded(22, 'b', 5, 'complete'),
-  ];
-}
+const interleaved = () => interleavedRuns({ handHook: true });
 
 const ids = (events: readonly LogEvent[] | undefined) =>
   (events ?? []).map((e) => `${e.type}${'feature_id' in e ? ` ${e.feature_id}` : ''}`);

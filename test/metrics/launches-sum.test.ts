@@ -6,12 +6,13 @@ import { agentTimeFields } from '../../src/metrics/intervals.js';
 
 const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
 
-function launch(s: number, exitAt: number, exitCode: number, ms: number): LogEvent[] {
+/** One launch of feature a's agent in run `runId` (r1 unless named). */
+function launch(s: number, exitAt: number, exitCode: number, ms: number, runId = 'r1'): LogEvent[] {
   return [
     {
       v: 1,
       ts: at(s),
-      run_id: 'r1',
+      run_id: runId,
       type: 'feature.started',
       feature_id: 'a',
       agent: 'claude',
@@ -21,7 +22,7 @@ function launch(s: number, exitAt: number, exitCode: number, ms: number): LogEve
     {
       v: 1,
       ts: at(exitAt),
-      run_id: 'r1',
+      run_id: runId,
       type: 'agent.exited',
       feature_id: 'a',
       exit_code: exitCode,
@@ -34,7 +35,7 @@ function launch(s: number, exitAt: number, exitCode: number, ms: number): LogEve
     {
       v: 1,
       ts: at(exitAt + 1),
-      run_id: 'r1',
+      run_id: runId,
       type: 'feature.ended',
       feature_id: 'a',
       status: exitCode === 0 ? 'complete' : 'failed',
@@ -78,7 +79,8 @@ describe("a feature's agent time and cost over the launches of one run", () => {
       { v: 1, ts: at(0), run_id: 'r1', type: 'run.started', feature_ids: ['a'], pid: 1 } as LogEvent,
       ...launch(1, 3, 1, 1000),
       { v: 1, ts: at(10), run_id: 'r2', type: 'run.started', feature_ids: ['a'], pid: 2 } as LogEvent,
-      ...launch(11, 13, 0, 1100),
+      // The fresh run's launch, stamped with its id (a line of r1's landing here would be r1's).
+      ...launch(11, 13, 0, 1100, 'r2'),
     ];
     const f = foldEvents(events).features.a!;
     expect(f.duration_ms).toBe(1100);

@@ -243,3 +243,32 @@ export function threeParallelFeatures(): LogEvent[] {
     ev(35, { type: 'integration.ended', outcome: 'clean', duration_ms: 5 * 60_000 }),
   ];
 }
+
+/** How `interleavedRuns` varies its log. */
+export interface InterleavedRunsOptions {
+  /** The minute run `a`'s feature y started (its lines still land after run `b` started). */
+  yStart?: number;
+  /** A hook written by hand (no run id) for feature w, landed after `a`'s end: it stays where it landed. */
+  handHook?: boolean;
+  /** Run `b` lists y as well, and runs it (minutes 6 to 8, complete) before `a`'s late y lines land. */
+  relistY?: boolean;
+}
+
+/**
+ * Two runs interleaved in the log: run `a` (x, y) from minute 0, run `b` (z) from minute 5; `a`'s
+ * feature y writes its lines (exit at 20, code 1) and `a` its `run.ended` (minute 21) after `b`
+ * started, and `b` ends at minute 22.
+ */
+export function interleavedRuns(o: InterleavedRunsOptions = {}): BatonEvent[] {
+  return [
+    runStarted(0, 'a', ['x', 'y']),
+    ...featureEvents({ id: 'x', runId: 'a', start: 0, exit: 10 }),
+    runStarted(5, 'b', o.relistY ? ['y', 'z'] : ['z']),
+    ...featureEvents({ id: 'z', runId: 'b', start: 5, exit: 12 }),
+    ...(o.relistY ? featureEvents({ id: 'y', runId: 'b', start: 6, exit: 8 }) : []),
+    ...featureEvents({ id: 'y', runId: 'a', start: o.yStart ?? 1, exit: 20, exitCode: 1 }),
+    runEnded(21, 'a', 0, 'failed'),
+    ...(o.handHook ? [ev(21, { type: 'hook', feature_id: 'w', event: 'stop' })] : []),
+    runEnded(22, 'b', 5, 'complete'),
+  ];
+}
