@@ -4,6 +4,7 @@
  * or Baton's state folder, and inside the repository only where git ignores it.
  */
 import { basename, join, relative } from 'node:path';
+import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { commonGitDir, gitRaw } from '../git/git.js';
@@ -37,11 +38,6 @@ export function worktreesOwnPlace(worktrees: string, places: readonly OwnPlace[]
   return undefined;
 }
 
-/** The config file's name for a message (`baton.yaml`), or `the config` when there is none. */
-function configName(config: Pick<Config, 'file'>): string {
-  return config.file === undefined ? 'the config' : basename(config.file);
-}
-
 /** A path for a message: relative to the repository root when inside it (`.` for the root), else as it is. */
 function shownPath(root: string, path: string): string {
   if (!isInside(root, path)) return path;
@@ -57,7 +53,7 @@ async function checkOwnPlaces(root: string, config: Pick<Config, 'worktrees' | '
   ];
   const clash = worktreesOwnPlace(realNearest(config.worktrees), places);
   if (!clash) return;
-  const file = configName(config);
+  const file = configFileName(config.file);
   const where = `${clash.place.words} ${shownPath(realRoot, clash.place.path)}`;
   throw new UserError(
     'run/worktrees-own-folder',
