@@ -33,6 +33,7 @@ import {
 } from '../guard/repo-snapshot.js';
 import { badBaseError, runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
+import { portRoomRefusal } from './port-room.js';
 import { assertNothingUncommitted } from './restart.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
 import type { RunOptions } from './run.js';
@@ -279,6 +280,9 @@ export async function preflight(
   ids: readonly string[] = opts.featureIds,
   known?: RunStartLook,
 ): Promise<Preflight> {
+  // Ports past 65535 would reach the agents and checks as a PORT nothing can listen on.
+  const noRoom = portRoomRefusal(opts.plan, ids, opts.config);
+  if (noRoom) throw noRoom;
   const base = runBase(opts.base, opts.config);
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
