@@ -1,9 +1,9 @@
 /**
  * Where the config's `worktrees` folder may be, checked before anything exists (`baton run`'s preflight)
- * and said beforehand by `baton doctor` with the same functions: never at, around or inside git's folder
+ * and said beforehand by `baton doctor` with the same functions: never at or inside git's folder
  * or Baton's state folder, and inside the repository only where git ignores it.
  */
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
@@ -25,15 +25,17 @@ export interface OwnPlaceClash {
 }
 
 /**
- * The one rule (pure, on real paths): the first of `places` the worktrees folder is, holds or lies
- * inside, or undefined. A feature's worktree there would be a folder of git's or Baton's (Baton's
- * `.baton/cache` or `.baton/runs` as the worktree of a feature named `cache` or `runs`), or would hold them.
+ * The one rule (pure, on real paths): the first of `places` the worktrees folder is, lies inside, or
+ * holds as one of its own entries (the repository's root: a feature's worktree beside `.baton` and
+ * `.git`), or undefined. A feature's worktree there would be a folder of git's or Baton's (Baton's
+ * `.baton/cache` or `.baton/runs` as the worktree of a feature named `cache` or `runs`). A folder that
+ * holds them deeper (`..`, the repository's parent) is not refused: its entries are features' folders.
  */
 export function worktreesOwnPlace(worktrees: string, places: readonly OwnPlace[]): OwnPlaceClash | undefined {
   for (const place of places) {
     if (place.path === worktrees) return { place, how: 'is' };
     if (isInside(place.path, worktrees)) return { place, how: 'lies inside' };
-    if (isInside(worktrees, place.path)) return { place, how: 'holds' };
+    if (dirname(place.path) === worktrees) return { place, how: 'holds' };
   }
   return undefined;
 }
@@ -44,7 +46,7 @@ function shownPath(root: string, path: string): string {
   return relative(root, path) || '.';
 }
 
-/** Refuses a worktrees folder that is, holds or lies inside git's folder or Baton's state folder. */
+/** Refuses a worktrees folder that is, lies inside or directly holds git's folder or Baton's state folder. */
 async function checkOwnPlaces(root: string, config: Pick<Config, 'worktrees' | 'file'>): Promise<void> {
   const realRoot = realNearest(root);
   const places: OwnPlace[] = [

@@ -26,14 +26,14 @@ describe('worktreesOwnPlace', () => {
     ['/r/.baton/wts', 'state', 'lies inside'],
     ['/r/.git/wts', 'git', 'lies inside'],
     ['/r', 'state', 'holds'],
-    ['/', 'state', 'holds'],
   ])('%s: %s, %s', (worktrees, words, how) => {
     expect(worktreesOwnPlace(worktrees, places)).toEqual({
       place: places.find((p) => p.words === words),
       how,
     });
   });
-  it.each(['/r.baton-worktrees', '/r/wt', '/r/.batons', '/r/.github'])('%s: none', (worktrees) => {
+  // The repository's parent (`worktrees: ..`) and above hold them deeper: their entries are features' folders.
+  it.each(['/r.baton-worktrees', '/r/wt', '/r/.batons', '/r/.github', '/'])('%s: none', (worktrees) => {
     expect(worktreesOwnPlace(worktrees, places)).toBeUndefined();
   });
 });
