@@ -8,6 +8,7 @@ import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { portRoomRefusal } from '../runner/port-room.js';
 import type { RunFlags } from './run.js';
 
 /** A usage error (exit 2): `what` does not apply with --queue, because `why`. */
@@ -59,7 +60,8 @@ function whereSet(key: 'attempts' | 'interactive', contract: Contract, config: C
 /**
  * Refuses a queued run given what it would not honour: `--restart`, `--wait-for-deps`, `--attempts`,
  * `--select`, `--interactive`, or best-of-N asked by `attempts:` (as a local run would read it:
- * `planAttempts`) or a tmux window asked by `interactive` in a selected feature's contract or the config.
+ * `planAttempts`) or a tmux window asked by `interactive` in a selected feature's contract or the config;
+ * and, as a local run's preflight does, port blocks that would pass the highest TCP port (`portRoomRefusal`).
  */
 export function assertQueueable(
   flags: RunFlags,
@@ -91,4 +93,7 @@ export function assertQueueable(
       );
     }
   }
+  // The workers hand each feature the port block a local run would (`unitPortBlock`): refused alike when it passes 65535.
+  const noRoom = portRoomRefusal(project.plan, featureIds, project.config);
+  if (noRoom) throw noRoom;
 }
