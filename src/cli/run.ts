@@ -17,7 +17,7 @@ import { runAgainFlags } from '../runner/resume-command.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
-import { MAX_TIMER_MS } from '../timer-span.js';
+import { maxTimerUnits, overflowsTimer } from '../timer-span.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -155,10 +155,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
 /** `--radar-interval` (else the config's) read, or a usage error (exit 2). */
 function readRadarSeconds(text: string | undefined, configured: number): number {
   const seconds = text !== undefined ? Number(text) : configured;
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds * 1000 > MAX_TIMER_MS) {
+  if (!Number.isFinite(seconds) || seconds < 0 || overflowsTimer(seconds, 1000)) {
     throw new UserError(
       'run/bad-radar-interval',
-      `--radar-interval must be a number of seconds from 0 to ${Math.floor(MAX_TIMER_MS / 1000)}, got "${text}"`,
+      `--radar-interval must be a number of seconds from 0 to ${maxTimerUnits(1000)}, got "${text}"`,
       {
         exitCode: 2,
       },
