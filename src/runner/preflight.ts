@@ -5,6 +5,7 @@ import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { featureOfUnit } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
+import { runBase } from '../delivered.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
@@ -33,7 +34,7 @@ import {
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
 import { isInside } from '../path-inside.js';
-import { badBaseError, runBase } from './delivered.js';
+import { badBaseError } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { assertNothingUncommitted } from './restart.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
