@@ -14,12 +14,22 @@ export function timerMs(ms: number): number {
   return Math.min(ms, MAX_TIMER_MS);
 }
 
+/** The most whole units of `unitMs` a timer can wait (2147483 seconds): the bound the refusals name. */
+export function maxTimerUnits(unitMs: number): number {
+  return Math.floor(MAX_TIMER_MS / unitMs);
+}
+
+/** Whether a wait of `amount` units of `unitMs` is longer than a timer can take (it would fire at once). */
+export function overflowsTimer(amount: number, unitMs: number): boolean {
+  return amount * unitMs > MAX_TIMER_MS;
+}
+
 /**
  * A schema for a time in units of `unitMs` that a timer waits for: positive (or, `orZero`, ≥ 0) and at
  * most what a timer can take, in `unit`s.
  */
 export function timerSpan(unitMs: number, unit: string, orZero = false) {
-  const max = Math.floor(MAX_TIMER_MS / unitMs);
+  const max = maxTimerUnits(unitMs);
   return z
     .number()
     .check(

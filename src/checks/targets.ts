@@ -1,6 +1,7 @@
 import { undecidedReason } from '../attempts/pick.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
+import { alreadyInBaseWords, deliveredFeatures, runBase } from '../delivered.js';
 import { UserError } from '../errors.js';
 import { type BranchInProgress, branchesInProgress, branchInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
@@ -14,6 +15,7 @@ import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { unitWorktree } from '../unit-worktree.js';
 import type { BranchDiff } from './files-check.js';
+import { noWorktreeHint } from './no-worktree-hint.js';
 import { notOnIntegration } from './not-merged.js';
 import { measureFromOwnsBases } from './owns-base.js';
 import { checkOutQueued, promotedFromQueue } from './queued-checkout.js';
@@ -117,29 +119,6 @@ function readdCommand(q: TargetQuery, left: ReadonlyMap<string, string>): string
   return ['git worktree prune', ...[...left].map(add)].join(' && ');
 }
 
-/** What to run for features with no worktree: `baton run` for those never run, git for branches left without one. */
-function noWorktreeHint(
-  missing: readonly string[],
-  orphaned: ReadonlyMap<string, string>,
-  readd: (left: ReadonlyMap<string, string>) => string,
-): string {
-  const never = missing.filter((id) => !orphaned.has(id));
-  const hints: string[] = [];
-  if (never.length > 0) {
-    hints.push(`Run \`baton run ${never.join(' ')}\` first; it creates the worktree and runs the agent.`);
-  }
-  if (orphaned.size > 0) {
-    const which =
-      orphaned.size === 1
-        ? `Its branch ${[...orphaned.values()][0]} is`
-        : `The branches of ${[...orphaned.keys()].join(', ')} are`;
-    hints.push(
-      `${which} still there: check ${orphaned.size === 1 ? 'it' : 'them'} out again with \`${readd(orphaned)}\`, then verify.`,
-    );
-  }
-  return hints.join(' ');
-}
-
 /** What `resolveVerifyTargets` needs. */
 export interface TargetQuery {
   root: string;
@@ -155,7 +134,8 @@ export interface TargetQuery {
 /** Targets to verify, plus the features left out (with why) when the user named none. */
 export interface Targets {
   targets: VerifyTarget[];
-  skipped: Array<{ feature_id: string; reason: string }>;
+  /** `delivered`: no worktree, its work already in the base (`deliveredFeatures`): nothing left to verify. */
+  skipped: Array<{ feature_id: string; reason: string; delivered?: true }>;
   /** Queued features whose branch was checked out here to be verified (`checkOutQueued`), and where. */
   checkedOut: Array<{ feature_id: string; path: string; warnings: string[] }>;
 }
@@ -337,16 +317,24 @@ async function worktreeTargets(
   const orphaned = new Map<string, string>();
   for (const m of missing)
     if (await resolveCommit(q.root, `refs/heads/${m.branch}`)) orphaned.set(m.id, m.branch);
-  if (missing.length > 0 && (explicit || missing.length === located.length)) {
-    const [one] = missing;
+  // Branch gone and its work in the base (integrated, then `clean --merged`): `baton run`'s rule.
+  const base = runBase(undefined, q.config);
+  const gone = missing.filter((m) => !orphaned.has(m.id)).map((m) => m.id);
+  const delivered =
+    gone.length > 0 ? await deliveredFeatures(q.root, q.state.features, gone, base) : new Map();
+  const unchecked = missing.filter((m) => !delivered.has(m.id));
+  if (explicit ? missing.length > 0 : unchecked.length > 0 && missing.length === located.length) {
+    const shown = explicit ? missing : unchecked;
+    const [one] = shown;
     const which =
-      missing.length === 1 && one
+      shown.length === 1 && one
         ? `feature ${one.id} has no worktree to verify (nothing is checked out on ${one.branch})`
-        : `features ${missing.map((m) => m.id).join(', ')} have no worktree to verify`;
+        : `features ${shown.map((m) => m.id).join(', ')} have no worktree to verify`;
     const hint = noWorktreeHint(
-      missing.map((m) => m.id),
+      shown.map((m) => m.id),
       orphaned,
       (left) => readdCommand(q, left),
+      { ids: shown.map((m) => m.id).filter((id) => delivered.has(id)), base },
     );
     throw new UserError('verify/no-worktree', which, { hint });
   }
@@ -365,6 +353,14 @@ async function worktreeTargets(
     skipped: located.flatMap((l) => {
       if ('refusal' in l) return [{ feature_id: l.id, reason: refusalReason(l.refusal) }];
       if (!('missing' in l)) return [];
+      if (delivered.has(l.id))
+        return [
+          {
+            feature_id: l.id,
+            reason: `its work is ${alreadyInBaseWords(base, 1)}`,
+            delivered: true as const,
+          },
+        ];
       const left = orphaned.get(l.id);
       const reason = left
         ? `its worktree is gone but its branch is not (\`${readdCommand(q, new Map([[l.id, left]]))}\` checks it out again)`

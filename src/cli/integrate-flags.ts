@@ -10,6 +10,7 @@ import {
   startCommand,
 } from '../integrate/continue-command.js';
 import type { ConflictPolicy } from '../integrate/types.js';
+import { maxTimerUnits, overflowsTimer } from '../timer-span.js';
 
 /** The flags as commander parses them. */
 export interface IntegrateFlags {
@@ -28,10 +29,11 @@ export interface IntegrateFlags {
 /** Validates the flags that need no project; returns the test timeout in seconds. */
 export function checkFlags(ids: string[], flags: IntegrateFlags): number {
   const testTimeoutS = Number(flags.testTimeout);
-  if (!Number.isFinite(testTimeoutS) || testTimeoutS <= 0) {
+  // A timeout longer than a timer can wait would fire at once and stop the test after 1 ms.
+  if (!Number.isFinite(testTimeoutS) || testTimeoutS <= 0 || overflowsTimer(testTimeoutS, 1000)) {
     throw new UserError(
       'integrate/bad-timeout',
-      `--test-timeout must be a positive number of seconds, got "${flags.testTimeout}"`,
+      `--test-timeout must be a positive number of seconds, at most ${maxTimerUnits(1000)} (about 24 days: a longer wait overflows Node's timers), got "${flags.testTimeout}"`,
       { exitCode: 2 },
     );
   }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { analyzeProject } from '../coupling/project.js';
 import { renderScoreText } from '../coupling/render.js';
 import { formatDiagnostic, UserError } from '../errors.js';
+import { criticalPathWords, unknownAmdahlWords } from '../graph/estimate-words.js';
 import { planToDot, planToJson, planToMermaid } from '../graph/render.js';
 import type { Plan } from '../graph/types.js';
 import { loadProject } from '../project.js';
@@ -84,13 +85,8 @@ export function renderPlanText(plan: Plan, p: Palette): string {
     renderTable(['wave', 'feature', 'estimate', 'depends on'], rows),
     '',
   );
-  const path = plan.critical_path;
-  const pathText = path.feature_ids.join(' → ');
-  const missing = plan.unestimated.length < n ? plan.unestimated.join(', ') : '';
-  // Some estimates missing: the longest chain by the others is a lower bound, not the critical path.
-  const pathLine = missing
-    ? `unknown (no estimate_minutes in ${missing}): at least ${path.minutes} min, ${pathText} by the estimates given`
-    : `${pathText}${path.minutes > 0 ? ` (${path.minutes} min)` : ' (no estimates: longest chain)'}`;
+  const estimates = { unestimated: plan.unestimated, features: n };
+  const pathLine = criticalPathWords(plan.critical_path, estimates);
   out.push(`${p.bold('critical path')}   ${pathLine}  ${p.dim('* in the table')}`);
   const ip = plan.integration_points;
   // "Hotspot" is the coupling analysis's word (a file no feature owns); an overlap is a pair of features.
@@ -104,7 +100,7 @@ export function renderPlanText(plan: Plan, p: Palette): string {
   const a = plan.amdahl;
   out.push(
     a.max_speedup === undefined
-      ? `${p.bold('Amdahl bound')}    unknown: add estimate_minutes to ${missing ? `the contracts of ${missing}` : 'the contracts'}`
+      ? `${p.bold('Amdahl bound')}    ${unknownAmdahlWords(estimates)}`
       : `${p.bold('Amdahl bound')}    ${a.sequential_minutes} min of work, ${a.parallel_minutes} min on the critical path: ` +
           `at most ${a.max_speedup.toFixed(1)}× faster than one agent working alone`,
   );

@@ -1,10 +1,10 @@
 /** What a `baton run` that names no feature leaves out: those whose work the base already holds. */
+
+import { alreadyInBaseWords, deliveredFeatures, runBase } from '../delivered.js';
 import { existingBranches } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { Project } from '../project.js';
-import { deliveredFeatures, runBase } from '../runner/delivered.js';
-import { escapeControl } from '../text/escape.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -25,7 +25,7 @@ export async function leaveOutDelivered(
   const left = ids.filter((id) => delivered.has(id));
   const rest = ids.filter((id) => !delivered.has(id));
   const them = left.length === 1 ? 'it' : 'them';
-  const where = `already in ${escapeControl(base)} (the commit ${left.length === 1 ? 'it' : 'each'} completed on is there); to run ${them} again, ${await rerunWords(project.root, left)}`;
+  const where = `${alreadyInBaseWords(base, left.length)}; to run ${them} again, ${await rerunWords(project.root, left)}`;
   ctx.stdout.write(
     rest.length === 0
       ? `nothing to run: the work of every feature (${left.join(', ')}) is ${where}\n`

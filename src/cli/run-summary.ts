@@ -19,6 +19,14 @@ export function summaryJson(summary: RunSummary): Record<string, unknown> {
 }
 
 /**
+ * What `run --json` prints when every feature was left out, its work already in the base: the summary's
+ * fields (no run started, so no `run_id`) and the ids left out.
+ */
+export function nothingToRunJson(leftOut: readonly string[]): Record<string, unknown> {
+  return { run_id: null, outcome: 'nothing-to-run', duration_ms: 0, features: [], left_out: leftOut };
+}
+
+/**
  * The last words of `baton run`, local or queued: the summary as JSON with `--json` (the only thing on
  * stdout then: the run's progress goes to stderr), else how many
  * features completed and, when not all did, the command that goes on (`nextStep`). Returns the exit

@@ -16,8 +16,8 @@ import { resumedRunFeatures } from '../runner/resume.js';
 import { runAgainFlags } from '../runner/resume-command.js';
 import { runFeatures, type Verifier } from '../runner/run.js';
 import { palette } from '../terminal/style.js';
-import { escapeControl } from '../text/escape.js';
-import { MAX_TIMER_MS } from '../timer-span.js';
+import { escapeControl, stringifyJson } from '../text/escape.js';
+import { maxTimerUnits, overflowsTimer } from '../timer-span.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
@@ -26,7 +26,7 @@ import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { leaveOutDelivered } from './run-delivered.js';
 import { interactiveConfig, resumedInteractive } from './run-interactive.js';
 import { assertQueueable } from './run-queue-refusals.js';
-import { reportRunSummary } from './run-summary.js';
+import { nothingToRunJson, reportRunSummary } from './run-summary.js';
 
 export interface RunFlags {
   jobs?: string;
@@ -155,10 +155,10 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
 /** `--radar-interval` (else the config's) read, or a usage error (exit 2). */
 function readRadarSeconds(text: string | undefined, configured: number): number {
   const seconds = text !== undefined ? Number(text) : configured;
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds * 1000 > MAX_TIMER_MS) {
+  if (!Number.isFinite(seconds) || seconds < 0 || overflowsTimer(seconds, 1000)) {
     throw new UserError(
       'run/bad-radar-interval',
-      `--radar-interval must be a number of seconds from 0 to ${Math.floor(MAX_TIMER_MS / 1000)}, got "${text}"`,
+      `--radar-interval must be a number of seconds from 0 to ${maxTimerUnits(1000)}, got "${text}"`,
       {
         exitCode: 2,
       },
@@ -179,6 +179,10 @@ async function runCommand(
   // With --json, stdout holds the summary alone: everything the run says before it goes to stderr.
   const talk: CliContext = flags.json ? { ...ctx, stdout: ctx.stderr } : ctx;
   const loaded = await loadProject(ctx.cwd);
+  // The flags are read before anything is decided: a bad one is refused even when nothing would run.
+  const concurrency = readJobsFlag('run', flags.jobs, undefined);
+  const attempts = readAttemptsFlag(flags.attempts);
+  const radarSeconds = readRadarSeconds(flags.radarInterval, loaded.config.radar_interval_s);
   const queue = queueSetting(flags.queue, loaded.config, ctx.env);
   const queued = queue !== undefined && !flags.dryRun;
   // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it
@@ -191,15 +195,16 @@ async function runCommand(
   // Named, a feature runs; unnamed, one whose work the base already holds is left out, and said so.
   const featureIds =
     flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(talk, loaded, selected, flags.base);
-  if (featureIds === undefined) return;
+  if (featureIds === undefined) {
+    // Every feature was left out (and said so on `talk`): --json still prints its summary on stdout.
+    if (flags.json) ctx.stdout.write(`${stringifyJson(nothingToRunJson(selected), 2)}\n`);
+    return;
+  }
   if (queued) assertQueueable(flags, loaded, featureIds);
   const mode = resumedInteractive(loaded, featureIds, flags, queued)
     ? { ...flags, interactive: true }
     : flags;
   const project = { ...loaded, config: interactiveConfig(loaded, featureIds, mode, ctx.env) };
-  const concurrency = readJobsFlag('run', flags.jobs, undefined);
-  const attempts = readAttemptsFlag(flags.attempts);
-  const radarSeconds = readRadarSeconds(flags.radarInterval, project.config.radar_interval_s);
   const progress = await createProgressRenderer(talk.stdout, palette(ctx.color), featureIds, project.root, {
     criteria: plannedCriteriaByFeature(loaded.plan.features),
     integrationCriteria: plannedCriteriaByFeature(loaded.plan.features, 'integration'),

@@ -4,6 +4,7 @@ import { advanceWinnerBranch } from '../attempts/advance.js';
 import { refuseDeadRunWriters } from '../checks/dead-run-writers.js';
 import { resolveVerifyTargets, type VerifyTarget } from '../checks/targets.js';
 import { type CheckEvent, type CheckReport, verifyFeatures } from '../checks/verify.js';
+import { alreadyInBaseWords, runBase } from '../delivered.js';
 import { stopDeadVerifyChecks, verifyMarks } from '../guard/daemons.js';
 import { rerunCommands } from '../integrate/continue-command.js';
 import { lockForCommand } from '../lock/baton-lock.js';
@@ -250,6 +251,17 @@ async function verifyLocked(
       state,
       targets.map((t) => t.contract.feature_id),
     );
+  if (targets.length === 0 && skipped.length > 0 && skipped.every((s) => s.delivered)) {
+    // Integrated, then cleaned: as `baton run` has nothing to run, this has nothing to verify.
+    if (flags.json) ctx.stdout.write(`${stringifyJson({ on: flags.on, features: [] }, 2)}\n`);
+    else {
+      const where = alreadyInBaseWords(runBase(undefined, project.config), skipped.length);
+      ctx.stdout.write(
+        `nothing to verify: the work of every feature (${skipped.map((s) => s.feature_id).join(', ')}) is ${where}\n`,
+      );
+    }
+    return;
+  }
   const p = palette(ctx.color);
   for (const s of skipped) ctx.stderr.write(`${p.yellow('skipped')} ${s.feature_id}: ${s.reason}\n`);
   for (const c of checkedOut) {

@@ -1,3 +1,4 @@
+import { criticalPathWords, unknownAmdahlWords } from '../graph/estimate-words.js';
 import { formatPercent } from '../metrics/format.js';
 import type { Palette } from '../terminal/style.js';
 import { renderTable } from '../terminal/style.js';
@@ -10,6 +11,7 @@ export function renderScoreText(score: DecompositionScore, p: Palette): string {
   const n = (x: number, word: string, plural = `${word}s`) => `${x} ${x === 1 ? word : plural}`;
   const flag = (x: number, text: string) => (x > 0 ? p.yellow(text) : text);
   const pairs = score.predicted_conflict_pairs;
+  const estimates = { unestimated: score.unestimated, features: score.features };
   const lines = [
     p.bold(
       `decomposition score: ${score.penalty === 0 ? p.green('0 (clean)') : p.yellow(String(score.penalty))}`,
@@ -21,10 +23,8 @@ export function renderScoreText(score: DecompositionScore, p: Palette): string {
     `  hotspots                   ${flag(score.hotspots.length, String(score.hotspots.length))}${
       score.hotspots.length ? `: ${score.hotspots.map((f) => escapeControl(f)).join(', ')}` : ''
     }`,
-    `  critical path              ${score.critical_path.feature_ids.join(' → ') || '—'}${
-      score.critical_path.minutes > 0 ? ` (${score.critical_path.minutes} min)` : ''
-    }`,
-    `  Amdahl bound               ${score.amdahl_bound === undefined ? 'unknown (no estimates)' : `${score.amdahl_bound.toFixed(1)}×`}`,
+    `  critical path              ${criticalPathWords(score.critical_path, estimates)}`,
+    `  Amdahl bound               ${score.amdahl_bound === undefined ? unknownAmdahlWords(estimates) : `${score.amdahl_bound.toFixed(1)}×`}`,
     p.dim(`  from ${n(score.commits, 'commit')} of history; \`baton couple\` shows the evidence`),
   ];
   return `${lines.join('\n')}\n`;

@@ -18,6 +18,8 @@ export interface DecompositionScore {
   critical_path: { feature_ids: readonly string[]; minutes: number };
   /** Amdahl's bound on speedup (sum of estimates ÷ critical path), when estimates exist. */
   amdahl_bound: number | undefined;
+  /** The contracts without `estimate_minutes` (the plan's `unestimated`): with some, both above are unknown. */
+  unestimated: readonly string[];
   /** Commits of history read. */
   commits: number;
   /** Conflict pairs + undeclared dependencies + hotspots: lower is better, 0 is a clean decomposition. */
@@ -46,6 +48,7 @@ export function scoreDecomposition(plan: Plan, analysis: CouplingAnalysis): Deco
     hotspots,
     critical_path: plan.critical_path,
     amdahl_bound: plan.amdahl.max_speedup,
+    unestimated: plan.unestimated,
     commits: analysis.commits,
     penalty: pairs.length + undeclared + hotspots.length,
   };

@@ -1,9 +1,10 @@
 /** The dependencies of a `--wait-for-deps` run that the run does not run itself. */
+
+import { deliveredFeatures, runBase } from '../delivered.js';
 import { UserError } from '../errors.js';
 import { branchExists } from '../git/git.js';
 import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
-import { deliveredFeatures, runBase } from './delivered.js';
 import type { RunOptions } from './run.js';
 
 /**

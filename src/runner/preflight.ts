@@ -4,6 +4,7 @@ import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { featureOfUnit } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
+import { runBase } from '../delivered.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
 import { resolveCommit } from '../git/git.js';
@@ -31,7 +32,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
-import { badBaseError, runBase } from './delivered.js';
+import { badBaseError } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { portRoomRefusal } from './port-room.js';
 import { assertNothingUncommitted } from './restart.js';

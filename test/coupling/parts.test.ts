@@ -277,12 +277,54 @@ describe('the coupling renderers', () => {
         hotspots: [evil],
         critical_path: { feature_ids: [], minutes: 0 },
         amdahl_bound: undefined,
+        unestimated: [],
         commits: 3,
         penalty: 1,
       },
       palette(false),
     );
     expect(score).toContain('hotspots                   1: src/\\x1b[2Jx\\n.ts\n');
+  });
+});
+
+describe('the score block says the critical path and the Amdahl bound as the plan above it does', () => {
+  const score = (unestimated: string[], minutes: number, amdahl: number | undefined) =>
+    renderScoreText(
+      {
+        features: 2,
+        predicted_conflict_pairs: [],
+        undeclared_dependencies: 0,
+        hotspots: [],
+        critical_path: { feature_ids: ['a'], minutes },
+        amdahl_bound: amdahl,
+        unestimated,
+        commits: 1,
+        penalty: 0,
+      },
+      palette(false),
+    );
+
+  it.each([
+    // b lacks an estimate: the chain by a's is a lower bound, and the bound is unknown because of b.
+    [
+      ['b'],
+      30,
+      undefined,
+      'critical path              unknown (no estimate_minutes in b): at least 30 min, a by the estimates given\n',
+      'Amdahl bound               unknown: add estimate_minutes to the contracts of b\n',
+    ],
+    [
+      ['a', 'b'],
+      0,
+      undefined,
+      'critical path              a (no estimates: longest chain)\n',
+      'Amdahl bound               unknown: add estimate_minutes to the contracts\n',
+    ],
+    [[], 30, 1.5, 'critical path              a (30 min)\n', 'Amdahl bound               1.5×\n'],
+  ] as const)('unestimated %j', (unestimated, minutes, amdahl, path, bound) => {
+    const text = score([...unestimated], minutes, amdahl);
+    expect(text).toContain(path);
+    expect(text).toContain(bound);
   });
 });
 

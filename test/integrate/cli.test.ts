@@ -300,5 +300,11 @@ describe('baton integrate', () => {
     expect((await runBaton(['integrate', '--on-conflict', 'pray'], { cwd: repo.root })).code).toBe(2);
     expect((await runBaton(['integrate', 'a', '--continue'], { cwd: repo.root })).code).toBe(2);
     expect((await runBaton(['integrate', '--test-timeout', 'soon'], { cwd: repo.root })).code).toBe(2);
+    // Longer than Node's timers can wait: it would fire at once and stop the test after 1 ms.
+    const overflow = await runBaton(['integrate', '--test-timeout', '2147484'], { cwd: repo.root });
+    expect(overflow.code).toBe(2);
+    expect(overflow.stderr).toContain('at most 2147483');
+    expect(overflow.stderr).toContain('[integrate/bad-timeout]');
+    expect(repo.git('branch', '--list', 'baton/integration')).toBe('');
   });
 });

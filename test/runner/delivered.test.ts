@@ -71,6 +71,28 @@ describe('a plain run leaves out features whose work the base holds', () => {
       'nothing to run: the work of every feature (a, b, c) is already in HEAD (the commit each completed on is there); to run them again, remove what is left of the last run first (its branch baton/c is still there): baton clean c, then baton run a b c\n',
     );
     expect(runsStarted(repo)).toBe(before);
+    // --json prints its summary on stdout even then (the sentence goes to stderr), and bad flags are
+    // refused as on any run rather than passed over because nothing runs.
+    const json = await baton(repo, ['run', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      run_id: null,
+      outcome: 'nothing-to-run',
+      duration_ms: 0,
+      features: [],
+      left_out: ['a', 'b', 'c'],
+    });
+    expect(json.stderr).toContain('nothing to run: the work of every feature (a, b, c)');
+    for (const [flags, code] of [
+      [['-j', '0'], 'run/bad-jobs'],
+      [['--attempts', '0'], 'run/bad-attempts'],
+      [['--radar-interval', '-5'], 'run/bad-radar-interval'],
+    ] as const) {
+      const bad = await baton(repo, ['run', ...flags]);
+      expect(bad.code, bad.stdout).toBe(2);
+      expect(bad.stderr).toContain(`[${code}]`);
+    }
+    expect(runsStarted(repo)).toBe(before);
 
     // Named, a delivered feature runs (its agent finds its work there).
     const named = await baton(repo, ['run', 'a']);
