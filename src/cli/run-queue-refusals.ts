@@ -2,8 +2,9 @@
  * What `baton run` does on this machine and a queued run does not: each refused with `--queue`, naming
  * the flag or the contract or config key, where a queued run would go on without it and exit 0.
  */
-import { basename } from 'node:path';
+
 import { isBestOfN, planAttempts } from '../attempts/plan.js';
+import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -53,7 +54,7 @@ const NO_WINDOW = 'a worker runs each agent without a terminal, in no tmux windo
 /** Where `key` was set for `contract`: its file when it sets the key itself, else the config's. */
 function whereSet(key: 'attempts' | 'interactive', contract: Contract, config: Config): string {
   if (contract[key] !== undefined) return contract.file;
-  return config.file ? basename(config.file) : 'the config';
+  return configFileName(config.file);
 }
 
 /**

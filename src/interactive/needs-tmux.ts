@@ -3,7 +3,7 @@
  * contract's own `interactive: true`. `baton run` refuses without tmux and `baton doctor` says so
  * beforehand, both from these functions, each naming the setting the user can change.
  */
-import { basename } from 'node:path';
+import { configFileName } from '../config-files.js';
 import { UserError } from '../errors.js';
 import { escapeControl } from '../text/escape.js';
 import { tmuxInstalled } from './tmux.js';
@@ -42,7 +42,7 @@ export function noTmuxError(source: InteractiveSource): UserError {
     );
   }
   if (source.kind === 'config') {
-    const file = source.file === undefined ? 'the config' : basename(source.file);
+    const file = configFileName(source.file);
     return new UserError(
       'interactive/no-tmux',
       `\`interactive\` in ${file} runs each agent in a tmux window, ${missing}`,

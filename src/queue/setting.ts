@@ -2,9 +2,9 @@
  * Which Redis URL a run uses and where it was set: `--queue`, the config's `queue`, or BATON_QUEUE, in
  * that order. Light on purpose: nothing of Redis or BullMQ is loaded to read it.
  */
-import { basename } from 'node:path';
+import { configFileName } from '../config-files.js';
 
-/** A queue URL and the setting it came from, as a hint names it (`--queue`, `queue` in baton.config.json). */
+/** A queue URL and the setting it came from, as a hint names it (`--queue`, `queue` in the config file read). */
 export interface QueueSetting {
   url: string;
   from: string;
@@ -18,7 +18,7 @@ export function queueSetting(
 ): QueueSetting | undefined {
   if (flag) return { url: flag, from: '--queue' };
   if (config.queue) {
-    return { url: config.queue, from: `\`queue\` in ${config.file ? basename(config.file) : 'the config'}` };
+    return { url: config.queue, from: `\`queue\` in ${configFileName(config.file)}` };
   }
   return env.BATON_QUEUE ? { url: env.BATON_QUEUE, from: 'BATON_QUEUE' } : undefined;
 }

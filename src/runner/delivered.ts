@@ -5,7 +5,7 @@
  * proves the base holds it. The log is anyone's to write, but what it says here only ever leaves a
  * feature out of a run that did not name it, said on the run's first lines, and git must agree.
  */
-import { basename } from 'node:path';
+import { configFileName } from '../config-files.js';
 import { UserError } from '../errors.js';
 import { isObjectId } from '../git/refs.js';
 import { gitSequence } from '../git/sequence.js';
@@ -27,7 +27,7 @@ export function badBaseError(
   const ref = runBase(base, config);
   const message = `the base "${ref}" is not a commit in this repository`;
   if (base === undefined && config.base !== undefined) {
-    const file = config.file === undefined ? 'the config' : basename(config.file);
+    const file = configFileName(config.file);
     return new UserError('run/bad-base', `${message} (\`base\` in ${file})`, {
       hint: `Set \`base\` in ${file} to a branch or commit that exists (git branch -a lists the branches), or remove it to start from HEAD; --base <branch or commit> overrides it for one run.`,
     });
