@@ -82,6 +82,14 @@ describe('a key written twice in a config', () => {
   });
 });
 
+describe('two estimates for one phase', () => {
+  it('is config/duplicate-estimate at the second, since phase names are lower-cased', async () => {
+    expect(await lintErrors('baton.yaml', 'estimates:\n  planning: 30\n  Planning: 75\n')).toEqual([
+      'baton.yaml:3: error: estimates.Planning and estimates.planning both name the phase "planning" (phase names are lower-cased); only one would be read [config/duplicate-estimate]',
+    ]);
+  });
+});
+
 describe('a baton.config.json that is not valid JSON', () => {
   it('names the line and column of the mistake', async () => {
     const [line] = await lintErrors('baton.config.json', '{\n  "agent": "claude"\n  "concurrency": 2\n}\n');

@@ -175,6 +175,16 @@ describe('baton report', () => {
     expect(r.stdout).toContain('`feature-002-orders` and `feature-001-db` both changed');
   });
 
+  it('meets an estimate keyed in capitals with the phase `baton phase` recorded in lower case', async () => {
+    const config = JSON.stringify({ estimates: { Planning: 75, ' Specification ': 60 } });
+    const repo = repoWith({ ...contractFiles(THREE), 'baton.config.json': config }, METHOD_LOG);
+    const r = await runBaton(['report'], { cwd: repo.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(tableRow(r.stdout, 'planning')?.[1]).toBe('75 min');
+    expect(tableRow(r.stdout, 'specification')?.[1]).toBe('60 min');
+    expect(r.stdout).not.toMatch(/Planning|Specification/);
+  });
+
   it('with a config that does not load, names its file, line and key as status does, and keeps its valid estimates', async () => {
     const repo = repoWith(
       {
