@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { basename, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { agentNameProblem } from './agents/names.js';
 import { parseConfigData } from './config-data.js';
 import { CONFIG_FILES } from './config-files.js';
 import { lineAlong, scalarAlong } from './config-lines.js';
+import { SPECS_REFUSALS, specsOutside, specsOutsideError, worktreesAtHome } from './config-paths.js';
 import { type Config, type ConfigInput, ConfigSchema } from './config-schema.js';
 import { describeIssue, type Emit, type Path } from './contracts/issues.js';
 import type { AgentSpec } from './contracts/schema.js';
@@ -112,6 +113,7 @@ function checksAfterSchema(file: string, text: string, input: ConfigInput): Diag
   return [
     ...unknownAgents(file, text, input),
     ...specsOutside(file, text, input),
+    ...worktreesAtHome(file, text, input),
     ...copyOutside(file, text, input),
     ...estimatesTwice(file, text, input),
   ];
@@ -178,7 +180,7 @@ function usableSettings(
   errors: readonly Diagnostic[],
   written: unknown,
 ): { usable?: ConfigInput } {
-  const specsRefused = errors.some((e) => e.code === 'config/specs-outside');
+  const specsRefused = errors.some((e) => SPECS_REFUSALS.has(e.code));
   if (specsRefused || (written !== undefined && valid.specs === undefined)) return {};
   return { usable: valid };
 }
@@ -289,31 +291,6 @@ function unknownKey(file: string, text: string, path: readonly PropertyKey[], ke
         ? `Known keys here: ${known.join(', ')} (see ${CONFIG_KEYS_DOC}).`
         : `See ${CONFIG_KEYS_DOC} for the keys allowed here.`,
   };
-}
-
-/** The error for a `specs` folder outside the repository, where `baton new` would write contracts. */
-function specsOutsideError(file: string, text: string, specs: string, why: string): Diagnostic {
-  return {
-    severity: 'error',
-    code: 'config/specs-outside',
-    message: `specs: "${specs}" ${why}: Baton writes contracts there, and writes nothing outside the repository`,
-    location: { file, ...lineAlong(text, ['specs']) },
-    hint: 'Name a folder inside the repository, relative to its root (the default is `specs`).',
-  };
-}
-
-/**
- * An error when `specs` is absolute or climbs out of the repository with `..` (pure): every path Baton
- * writes stays inside the repository, or the worktrees folder (`worktrees` may be outside).
- */
-function specsOutside(file: string, text: string, input: ConfigInput): Diagnostic[] {
-  const specs = input.specs;
-  if (specs === undefined) return [];
-  if (isAbsolute(specs)) return [specsOutsideError(file, text, specs, 'is an absolute path')];
-  const norm = normalize(specs);
-  if (norm === '..' || norm.startsWith(`..${sep}`))
-    return [specsOutsideError(file, text, specs, 'is outside the repository')];
-  return [];
 }
 
 /** Whether `path` (or, when it does not exist yet, its nearest existing folder) is really inside `root`. */

@@ -6,6 +6,7 @@
  * resolves to through a symlink, before it starts.
  */
 import { isAbsolute } from 'node:path';
+import { ownFolderNamed, ownFolderOwner, startsAtHome } from './path-inside.js';
 
 /** What to do about a refused copy entry. */
 export const COPY_ENTRY_HINT =
@@ -20,18 +21,15 @@ export interface CopyEntryProblem {
 /** Why `pattern` can never be a copy entry, or undefined when it may be one (pure). */
 export function copyEntryProblem(pattern: string): CopyEntryProblem | undefined {
   const clean = pattern.replace(/\\/g, '/');
-  if (isAbsolute(clean) || /^[A-Za-z]:/.test(clean) || clean.startsWith('~'))
+  if (isAbsolute(clean) || /^[A-Za-z]:/.test(clean) || startsAtHome(clean))
     return { why: 'is an absolute path', inside: false };
   if (clean.split('/').includes('..')) return { why: 'leads outside the repository ("..")', inside: false };
   const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0)
     return { why: 'names the whole repository (a worktree is a checkout of it already)', inside: true };
   // Git's folder (a worktree's `.git` is a file git reads) and Baton's state are never a worktree's to hold.
-  if (parts[0] === '.git' || parts[0] === '.baton')
-    return {
-      why: `names ${parts[0]}/, which is ${parts[0] === '.git' ? "git's" : "Baton's"} own`,
-      inside: false,
-    };
+  const own = ownFolderNamed(clean);
+  if (own) return { why: `names ${own}/, which is ${ownFolderOwner(own)} own`, inside: false };
   return undefined;
 }
 

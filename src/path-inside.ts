@@ -37,7 +37,7 @@ export function rootRelative(path: string): string {
  * on the way are for the caller to judge on the real path, with `isInside`.
  */
 export function writtenOutside(path: string): string | undefined {
-  if (path.startsWith('~')) return 'it starts at the home folder "~"';
+  if (startsAtHome(path)) return 'it starts at the home folder "~"';
   if (isAbsolute(path) || /^[A-Za-z]:/.test(path)) return 'an absolute path';
   if (!staysBelow(normalize(path))) return 'it climbs out with ".."';
   return undefined;
@@ -46,4 +46,32 @@ export function writtenOutside(path: string): string | undefined {
 /** Whether a path written relative to a folder stays inside it (`writtenOutside` finds nothing; pure). */
 export function isWrittenInside(path: string): boolean {
   return writtenOutside(path) === undefined;
+}
+
+/**
+ * Whether a path as written starts with `~` (pure): a shell's home folder, which Baton never expands in
+ * a path it is given (only an agent's `command`, which a shell would run, is looked up there).
+ */
+export function startsAtHome(path: string): boolean {
+  return path.startsWith('~');
+}
+
+/** A folder of the repository that only git or Baton writes: never a copy's, the contracts' nor the worktrees'. */
+export type OwnFolder = '.git' | '.baton';
+
+/**
+ * The folder of git's or Baton's own that a path relative to the repository root names first (`.git`,
+ * `.git/hooks`, `./.baton/x`), or undefined (pure; `\` read as `/`).
+ */
+export function ownFolderNamed(path: string): OwnFolder | undefined {
+  const first = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .find((p) => p !== '' && p !== '.');
+  return first === '.git' || first === '.baton' ? first : undefined;
+}
+
+/** Whose an own folder is, in words: `git's`, `Baton's`. */
+export function ownFolderOwner(folder: OwnFolder): string {
+  return folder === '.git' ? "git's" : "Baton's";
 }

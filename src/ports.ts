@@ -12,6 +12,14 @@ export const DEFAULT_PORT_BASE = 41000;
 /** Ports in each feature's block. */
 export const PORTS_PER_FEATURE = 10;
 
+/** The highest TCP port: a block ending above it holds ports no server can listen on. */
+export const MAX_PORT = 65535;
+
+/** The last port of a block (pure). */
+export function blockEnd(block: PortBlock): number {
+  return block.base + PORTS_PER_FEATURE - 1;
+}
+
 /** The block of the feature at `index` in plan order (pure): distinct features never share a port. */
 export function portBlockFor(index: number, portBase: number): PortBlock {
   const base = portBase + index * PORTS_PER_FEATURE;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { agentDiagnostics } from './agents/reach.js';
 import type { CacheUse } from './cache-file.js';
 import { plannedCriteria } from './checks/criteria.js';
@@ -66,7 +66,7 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
       diagnostics: [...errors, ...parsed, ...warnings],
     });
   }
-  if (contracts.length === 0) throw noContracts(config.value.specs, warnings);
+  if (contracts.length === 0) throw noContracts(config.value, warnings);
   const plan = buildPlan(contracts, { files: await listing });
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
@@ -86,12 +86,13 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
  * The error for a specs folder without a contract read, with the warnings that say why (a folder
  * without contract.md, a contract written beside the folders); a misplaced contract's hint is its own.
  */
-function noContracts(specs: string, warnings: readonly Diagnostic[]): UserError {
+function noContracts(config: Pick<Config, 'root' | 'specs'>, warnings: readonly Diagnostic[]): UserError {
   const misplaced = warnings.find((w) => w.code === 'contracts/misplaced-contract');
-  return new UserError('contracts/none', `no contracts found in ${specs}`, {
-    hint:
-      misplaced?.hint ??
-      'Write one with `baton new <name>` (it creates specs/feature-NNN-<name>/contract.md).',
+  // The folder the config names, as `baton new` will write it (a `/` between folders, as git shows paths).
+  const folder = relative(config.root, config.specs).split(sep).join('/');
+  const created = `${folder === '' ? '' : `${folder}/`}feature-NNN-<name>/contract.md`;
+  return new UserError('contracts/none', `no contracts found in ${config.specs}`, {
+    hint: misplaced?.hint ?? `Write one with \`baton new <name>\` (it creates ${created}).`,
     diagnostics: [...warnings],
   });
 }
@@ -297,7 +298,7 @@ export async function lintSpecs(
   }
   const { contracts, errors, warnings, folders, salvaged } = read.value;
   // As `plan` and `run` say: a specs folder without contracts is not a clean project.
-  if (contracts.length === 0 && errors.length === 0) throw noContracts(config.specs, warnings);
+  if (contracts.length === 0 && errors.length === 0) throw noContracts(config, warnings);
   if (errors.length > 0) {
     // The contracts that did parse are planned and linted too, and the valid parts of those that did
     // not, so one pass shows every problem.

@@ -2,13 +2,13 @@
  * What `baton run` does on this machine and a queued run does not: each refused with `--queue`, naming
  * the flag or the contract or config key, where a queued run would go on without it and exit 0.
  */
-
 import { isBestOfN, planAttempts } from '../attempts/plan.js';
 import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
+import { portRoomRefusal } from '../runner/port-room.js';
 import type { RunFlags } from './run.js';
 import { interactiveByDefault } from './run-interactive.js';
 
@@ -61,7 +61,8 @@ function whereSet(key: 'attempts' | 'interactive', contract: Contract, config: C
 /**
  * Refuses a queued run given what it would not honour: `--restart`, `--wait-for-deps`, `--attempts`,
  * `--select`, `--interactive`, or best-of-N asked by `attempts:` (as a local run would read it:
- * `planAttempts`) or a tmux window asked by `interactive` in a selected feature's contract or the config.
+ * `planAttempts`) or a tmux window asked by `interactive` in a selected feature's contract or the config;
+ * and, as a local run's preflight does, port blocks that would pass the highest TCP port (`portRoomRefusal`).
  */
 export function assertQueueable(
   flags: RunFlags,
@@ -93,4 +94,7 @@ export function assertQueueable(
       );
     }
   }
+  // The workers hand each feature the port block a local run would (`unitPortBlock`): refused alike when it passes 65535.
+  const noRoom = portRoomRefusal(project.plan, featureIds, project.config);
+  if (noRoom) throw noRoom;
 }

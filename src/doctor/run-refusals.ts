@@ -1,6 +1,7 @@
 /**
  * What `baton run` would refuse because of the config, said by `baton doctor` beforehand with the very
- * rules run applies: a `base` that is no commit, a worktrees folder inside the repository, tmux missing
+ * rules run applies: a `base` that is no commit, a worktrees folder inside the repository (or at git's
+ * or Baton's own folder), tmux missing
  * for an interactive run, a queue whose Redis does not answer.
  */
 import type { Config } from '../config-schema.js';
@@ -12,16 +13,16 @@ import { tmuxInstalled } from '../interactive/tmux.js';
 import { redactUrl } from '../queue/names.js';
 import { queueSetting } from '../queue/setting.js';
 import { badBaseError } from '../runner/delivered.js';
-import { checkWorktreesFolder } from '../runner/preflight.js';
+import { checkWorktreesFolder } from '../runner/worktrees-folder.js';
 import { check, type DoctorCheck } from './check.js';
 
-/** The config's settings every run refuses (a bad `base`, a worktrees folder inside the repository), first first. */
+/** The config's settings every run refuses (a bad `base`, a worktrees folder where none may be), first first. */
 export async function configRefusals(root: string, config: Config): Promise<UserError[]> {
   const refusals: UserError[] = [];
   if (config.base !== undefined && !(await resolveCommit(root, config.base))) {
     refusals.push(badBaseError(undefined, config));
   }
-  const inside = await checkWorktreesFolder(root, config.worktrees).then(
+  const inside = await checkWorktreesFolder(root, config).then(
     () => undefined,
     (err: unknown) => {
       if (err instanceof UserError) return err;

@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import { rereadContract } from '../contracts/load.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
-import { portBlockFor } from '../ports.js';
 import { featureTimeLimit } from '../runner/outcome.js';
+import { unitPortBlock } from '../runner/units.js';
 import { sayQueueErrors } from './connection.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName } from './names.js';
@@ -22,7 +22,7 @@ function jobDataOf(
   const { runId, baseCommit } = run;
   const feature = opts.plan.byId.get(id)!;
   const spec = opts.agent ?? feature.agent ?? opts.config.agent;
-  const block = portBlockFor(opts.plan.order.indexOf(id), opts.config.port_base);
+  const block = unitPortBlock(opts.plan, id, opts.config.port_base);
   const timeoutMs = featureTimeLimit(feature, opts.config)?.ms;
   return {
     v: 1,

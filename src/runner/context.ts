@@ -2,7 +2,7 @@ import type { AgentAdapter, AgentTask } from '../agents/adapter.js';
 import type { AttemptPlan } from '../attempts/plan.js';
 import { featureOfUnit, parseAttemptUnitId } from '../contracts/feature-id.js';
 import { compileOwns, type OwnsMatcher } from '../contracts/owns.js';
-import { type AgentSpec, type Contract, MAX_ATTEMPTS } from '../contracts/schema.js';
+import type { AgentSpec, Contract } from '../contracts/schema.js';
 import { attemptBranch, featureBranch, pickBackupRef, restartBackupRef } from '../git/refs.js';
 import type { StatusEntry } from '../git/status.js';
 import { CheckoutWatch, type OwnsPath } from '../guard/checkout-watch.js';
@@ -13,7 +13,6 @@ import { createMutex } from '../lock/mutex.js';
 import type { FeatureEnded, FeatureStatus } from '../log/events.js';
 import { unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { EventSink } from '../log/sink.js';
-import { portBlockFor } from '../ports.js';
 import type { Supervised } from '../process/supervise.js';
 import { makeStateFolder } from '../state-write.js';
 import { unitWorktree } from '../unit-worktree.js';
@@ -22,7 +21,7 @@ import type { FeaturePaths } from './preflight.js';
 import type { FinishedAgent } from './resume.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
-import { unitContract, unitPortIndex } from './units.js';
+import { unitContract, unitPortBlock } from './units.js';
 
 /** How a feature ended in this run. */
 export interface FeatureResult {
@@ -119,8 +118,7 @@ export async function createRunContext(init: RunContextInit): Promise<RunContext
     ),
   ]);
   const pathsOf = (id: string): FeaturePaths => featurePaths(opts.config.worktrees, stateDir, runId, id);
-  const portOf = (id: string) =>
-    portBlockFor(unitPortIndex(opts.plan, id, MAX_ATTEMPTS), opts.config.port_base);
+  const portOf = (id: string) => unitPortBlock(opts.plan, id, opts.config.port_base);
   return {
     ...init,
     adopted: init.adopted ?? new Map(),

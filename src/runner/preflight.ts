@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
 import type { AgentAdapter } from '../agents/adapter.js';
 import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
@@ -7,7 +6,7 @@ import { featureOfUnit } from '../contracts/feature-id.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranches } from '../git/branches.js';
-import { gitRaw, resolveCommit } from '../git/git.js';
+import { resolveCommit } from '../git/git.js';
 import { BRANCH_PREFIX } from '../git/refs.js';
 import { type GitStep, gitSequence, throwOnFailure } from '../git/sequence.js';
 import { parsePorcelainStatus, STATUS_ARGS, type StatusEntry, statusEntries } from '../git/status.js';
@@ -32,15 +31,16 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
-import { isInside } from '../path-inside.js';
 import { badBaseError, runBase } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
+import { portRoomRefusal } from './port-room.js';
 import { assertNothingUncommitted } from './restart.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
 import type { RunOptions } from './run.js';
 import { submoduleWarning } from './submodule-warning.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
+import { checkWorktreesFolder } from './worktrees-folder.js';
 
 /** Paths Baton keeps for one feature of one run, all outside the worktree. */
 export interface FeaturePaths {
@@ -280,6 +280,9 @@ export async function preflight(
   ids: readonly string[] = opts.featureIds,
   known?: RunStartLook,
 ): Promise<Preflight> {
+  // Ports past 65535 would reach the agents and checks as a PORT nothing can listen on.
+  const noRoom = portRoomRefusal(opts.plan, ids, opts.config);
+  if (noRoom) throw noRoom;
   const base = runBase(opts.base, opts.config);
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
@@ -290,7 +293,7 @@ export async function preflight(
   const submodules = await submoduleWarning(opts.root);
   if (submodules !== undefined) opts.onWarning?.(submodules);
   if (known) checkBranchNamespace(known.snapshot);
-  await checkWorktreesFolder(opts.root, opts.config.worktrees);
+  await checkWorktreesFolder(opts.root, opts.config);
   const depsInBase = await checkUnselectedDependencies(opts);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {
@@ -300,27 +303,6 @@ export async function preflight(
   } else if (opts.resume && !opts.base && !opts.config.base) await warnDirtyOnResume(opts);
   await checkFeatureFolders(opts, pathsOf, ids, known);
   return { baseCommit, base, depsInBase, ...(checkout ? { checkout } : {}) };
-}
-
-/**
- * A worktrees folder (config `worktrees`) inside the repository that git does not ignore: every
- * feature's worktree would show in the main checkout as an untracked folder, which Baton reports as
- * something an agent changed there and a next run refuses as uncommitted. Refused before anything exists.
- */
-export async function checkWorktreesFolder(root: string, worktrees: string): Promise<void> {
-  if (!isInside(root, worktrees)) return;
-  const rel = relative(root, worktrees);
-  const probe = join(rel, 'feature');
-  const ignored = await gitRaw(root, ['check-ignore', '-q', '--', probe]);
-  if (ignored.exitCode === 0) return;
-  const shown = rel === '' ? '.' : rel;
-  throw new UserError(
-    'run/worktrees-inside',
-    `the worktrees folder ${shown} (config \`worktrees\`) is inside the repository and git does not ignore it: each feature's worktree would show in the main checkout as an untracked change`,
-    {
-      hint: `Set \`worktrees\` to a folder outside the repository (the default is ../${basename(root)}.baton-worktrees), or add ${rel === '' ? 'the feature folders' : `${rel}/`} to .gitignore.`,
-    },
-  );
 }
 
 /**

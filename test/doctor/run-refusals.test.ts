@@ -115,6 +115,20 @@ describe('baton doctor says what `baton run` will refuse because of the config',
     }
   });
 
+  it("fails the config when its worktrees folder is Baton's state folder, though git ignores it, as run refuses it", async () => {
+    repo = project({ worktrees: '.baton' });
+    const config = (await doctor(repo.root)).get('config');
+    const run = await runRefusal(repo.root);
+    expect(run.line).toBe(
+      "the worktrees folder .baton (`worktrees` in baton.config.json) is Baton's state folder .baton: features' worktrees there would mix with the files git or Baton keeps there [run/worktrees-own-folder]",
+    );
+    expect(config).toMatchObject({
+      status: 'fail',
+      detail: `\`baton run\` will refuse it [run/worktrees-own-folder]: ${run.line?.replace(/ \[run\/worktrees-own-folder\]$/, '')}`,
+      hint: run.hint,
+    });
+  });
+
   it('fails the config when its worktrees folder is inside the repository and not ignored, as run refuses it', async () => {
     repo = project({ worktrees: 'wt' });
     const config = (await doctor(repo.root)).get('config');

@@ -71,4 +71,23 @@ describe('what a queued run does not honour is refused, not ignored', () => {
     expect(byDefault.stderr).toContain('`interactive` in baton.config.json (a tmux window for feature-001)');
     expect(p.events()).toEqual([]);
   }, 60_000);
+
+  test('port blocks past 65535 are refused as a local run refuses them (exit 1, nothing reaches Redis)', async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    // 54 features from port_base 65000: the last block, 65530-65539, passes the highest TCP port.
+    const p = s.project(54);
+    p.repo.write({ 'baton.config.json': JSON.stringify({ agent: { command: AGENT }, port_base: 65000 }) });
+    const queue = `redis://127.0.0.1:${await freePort()}`;
+    const run = (...args: string[]) =>
+      runBaton(['run', '--queue', queue, '--hub', p.hub, ...args], { cwd: p.repo.root });
+    const r = await run();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('[run/ports-exhausted]');
+    expect(r.stderr).toContain('it needs 54 blocks of 10');
+    // One feature fewer fits: it goes on to the queue.
+    expect((await run(...p.ids.slice(0, 53))).stderr).toContain('cannot reach Redis');
+    expect(p.events()).toEqual([]);
+  }, 60_000);
 });

@@ -1,0 +1,37 @@
+/**
+ * Whether the port blocks a run hands out fit below the highest TCP port: `port_base` may be up to
+ * 65000, and each unit's block comes after the ones before it in plan order (best-of-N attempts' after
+ * every feature's), so enough units run past 65535, where no server can listen (pure).
+ */
+import { configFileName } from '../config-files.js';
+import type { Config } from '../config-schema.js';
+import { UserError } from '../errors.js';
+import type { Plan } from '../graph/types.js';
+import { blockEnd, MAX_PORT, PORTS_PER_FEATURE, type PortBlock } from '../ports.js';
+import { unitPortBlock } from './units.js';
+
+/**
+ * The refusal of a run whose highest port block (`unitPortBlock`, as the run hands them out) ends above
+ * `MAX_PORT`, naming `port_base` in the config file and how many blocks the run needs; else undefined.
+ */
+export function portRoomRefusal(
+  plan: Plan,
+  unitIds: readonly string[],
+  config: Pick<Config, 'port_base' | 'file'>,
+): UserError | undefined {
+  let last: PortBlock | undefined;
+  for (const id of unitIds) {
+    const block = unitPortBlock(plan, id, config.port_base);
+    if (last === undefined || block.base > last.base) last = block;
+  }
+  if (last === undefined || blockEnd(last) <= MAX_PORT) return undefined;
+  const blocks = (last.base - config.port_base) / PORTS_PER_FEATURE + 1;
+  const file = configFileName(config.file);
+  return new UserError(
+    'run/ports-exhausted',
+    `\`port_base\` ${config.port_base} (in ${file}) leaves no room for this run's ports: it needs ${blocks} blocks of ${PORTS_PER_FEATURE}, and the last, ${last.base}-${blockEnd(last)}, ends above ${MAX_PORT}, the highest TCP port`,
+    {
+      hint: `Set \`port_base\` in ${file} to at most ${MAX_PORT + 1 - blocks * PORTS_PER_FEATURE}, then run again.`,
+    },
+  );
+}

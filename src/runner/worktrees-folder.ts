@@ -1,0 +1,94 @@
+/**
+ * Where the config's `worktrees` folder may be, checked before anything exists (`baton run`'s preflight)
+ * and said beforehand by `baton doctor` with the same functions: never at or inside git's folder
+ * or Baton's state folder, and inside the repository only where git ignores it.
+ */
+import { basename, dirname, join, relative } from 'node:path';
+import { configFileName } from '../config-files.js';
+import type { Config } from '../config-schema.js';
+import { UserError } from '../errors.js';
+import { commonGitDir, gitRaw } from '../git/git.js';
+import { stateDirFor } from '../log/paths.js';
+import { isInside } from '../path-inside.js';
+import { realNearest } from '../real-nearest.js';
+
+/** A folder of git's or Baton's own, by its real path, with the words that name it. */
+export interface OwnPlace {
+  path: string;
+  words: string;
+}
+
+/** How the worktrees folder meets an own folder: it is it, holds it, or lies inside it. */
+export interface OwnPlaceClash {
+  place: OwnPlace;
+  how: 'is' | 'holds' | 'lies inside';
+}
+
+/**
+ * The one rule (pure, on real paths): the first of `places` the worktrees folder is, lies inside, or
+ * holds as one of its own entries (the repository's root: a feature's worktree beside `.baton` and
+ * `.git`), or undefined. A feature's worktree there would be a folder of git's or Baton's (Baton's
+ * `.baton/cache` or `.baton/runs` as the worktree of a feature named `cache` or `runs`). A folder that
+ * holds them deeper (`..`, the repository's parent) is not refused: its entries are features' folders.
+ */
+export function worktreesOwnPlace(worktrees: string, places: readonly OwnPlace[]): OwnPlaceClash | undefined {
+  for (const place of places) {
+    if (place.path === worktrees) return { place, how: 'is' };
+    if (isInside(place.path, worktrees)) return { place, how: 'lies inside' };
+    if (dirname(place.path) === worktrees) return { place, how: 'holds' };
+  }
+  return undefined;
+}
+
+/** A path for a message: relative to the repository root when inside it (`.` for the root), else as it is. */
+function shownPath(root: string, path: string): string {
+  if (!isInside(root, path)) return path;
+  return relative(root, path) || '.';
+}
+
+/** Refuses a worktrees folder that is, lies inside or directly holds git's folder or Baton's state folder. */
+async function checkOwnPlaces(root: string, config: Pick<Config, 'worktrees' | 'file'>): Promise<void> {
+  const realRoot = realNearest(root);
+  const places: OwnPlace[] = [
+    { path: realNearest(stateDirFor(root)), words: "Baton's state folder" },
+    { path: realNearest(await commonGitDir(root)), words: "git's folder" },
+  ];
+  const clash = worktreesOwnPlace(realNearest(config.worktrees), places);
+  if (!clash) return;
+  const file = configFileName(config.file);
+  const where = `${clash.place.words} ${shownPath(realRoot, clash.place.path)}`;
+  throw new UserError(
+    'run/worktrees-own-folder',
+    `the worktrees folder ${shownPath(root, config.worktrees)} (\`worktrees\` in ${file}) ${clash.how} ${where}: features' worktrees there would mix with the files git or Baton keeps there`,
+    {
+      hint: `Set \`worktrees\` in ${file} to a folder of its own outside the repository (the default is ../${basename(root)}.baton-worktrees).`,
+    },
+  );
+}
+
+/**
+ * A worktrees folder (config `worktrees`) at, around or inside git's or Baton's own folder, or inside
+ * the repository where git does not ignore it: there, every feature's worktree would show in the main
+ * checkout as an untracked folder, which Baton reports as something an agent changed there and a next
+ * run refuses as uncommitted. Refused before anything exists.
+ */
+export async function checkWorktreesFolder(
+  root: string,
+  config: Pick<Config, 'worktrees' | 'file'>,
+): Promise<void> {
+  await checkOwnPlaces(root, config);
+  const { worktrees } = config;
+  if (!isInside(root, worktrees)) return;
+  const rel = relative(root, worktrees);
+  const probe = join(rel, 'feature');
+  const ignored = await gitRaw(root, ['check-ignore', '-q', '--', probe]);
+  if (ignored.exitCode === 0) return;
+  const shown = rel === '' ? '.' : rel;
+  throw new UserError(
+    'run/worktrees-inside',
+    `the worktrees folder ${shown} (config \`worktrees\`) is inside the repository and git does not ignore it: each feature's worktree would show in the main checkout as an untracked change`,
+    {
+      hint: `Set \`worktrees\` to a folder outside the repository (the default is ../${basename(root)}.baton-worktrees), or add ${rel === '' ? 'the feature folders' : `${rel}/`} to .gitignore.`,
+    },
+  );
+}
