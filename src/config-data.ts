@@ -6,6 +6,8 @@ import type { Document, LineCounter } from 'yaml';
 import { openedAt } from './contracts/yaml-opened.js';
 import type { Diagnostic, Result } from './errors.js';
 import { errorMessage } from './text/error-message.js';
+import { escapeControl } from './text/escape.js';
+import { jsonErrorOffset } from './text/json-syntax.js';
 import { yaml } from './text/yaml.js';
 import { duplicateKeyOf } from './text/yaml-duplicate.js';
 
@@ -26,12 +28,15 @@ function parseJson(file: string, text: string): Result<unknown> {
     data = JSON.parse(text);
   } catch (err) {
     const message = errorMessage(err);
+    // Node gives "position N" for some mistakes only; the others are found by reading the grammar.
     const pos = /position (\d+)/.exec(message);
-    const where = pos ? lineColumn(text, Number(pos[1])) : {};
+    const offset = pos ? Number(pos[1]) : jsonErrorOffset(text);
+    const where = offset === undefined ? {} : lineColumn(text, offset);
     const error: Diagnostic = {
       severity: 'error',
       code: 'config/invalid-json',
-      message: `not valid JSON: ${message}`,
+      // Node's excerpt of the text can hold its newlines: escaped, the diagnostic stays one line.
+      message: `not valid JSON: ${escapeControl(message)}`,
       location: { file, ...where },
     };
     return { ok: false, errors: [error] };

@@ -64,7 +64,7 @@ export const ConfigSchema = z.strictObject({
     z.union([
       z.boolean(),
       z.strictObject({
-        /** Whether runs are interactive by default. */
+        /** Whether runs are interactive by default: true unless written false (the object turns them on). */
         enabled: z.optional(z.boolean()),
         /** Seconds of quiet after the agent's Stop hook before Baton ends its session; default 0. */
         auto_finish_s: z.optional(timerSpan(1000, 'seconds', true)),

@@ -13,10 +13,12 @@ import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import { COPY_ENTRY_HINT, copyEntryProblem, describeCopyRefusal } from './copy-pattern.js';
 import type { Diagnostic, Result } from './errors.js';
+import { normalPhaseName } from './metrics/phase-name.js';
 import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
 import { realNearest } from './real-nearest.js';
+import { escapeControl } from './text/escape.js';
 
 /**
  * Where a user finds the config's keys, in hints: Baton's own documents, named as Baton's (a relative
@@ -43,7 +45,7 @@ export function resolveConfig(root: string, input: ConfigInput, file?: string): 
     check_timeout_s: input.check_timeout_s ?? 300,
     timeout_minutes: input.timeout_minutes,
     port_base: input.port_base ?? DEFAULT_PORT_BASE,
-    estimates: input.estimates ?? {},
+    estimates: normalEstimates(input.estimates ?? {}),
     agents: input.agents ?? {},
     radar_interval_s: input.radar_interval_s ?? 5,
     on_collision: input.on_collision ?? 'notify',
@@ -113,7 +115,40 @@ function checksAfterSchema(file: string, text: string, input: ConfigInput): Diag
     ...specsOutside(file, text, input),
     ...worktreesAtHome(file, text, input),
     ...copyOutside(file, text, input),
+    ...estimatesTwice(file, text, input),
   ];
+}
+
+/** The `estimates` keyed by phase names in the form `baton phase` records them (`normalPhaseName`). */
+function normalEstimates(estimates: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(estimates).map(([name, minutes]) => [normalPhaseName(name), minutes]),
+  );
+}
+
+/**
+ * An error for each `estimates` key that names the same phase as one before it once lower-cased
+ * (`Planning` and `planning`): only one estimate could be read for that phase (pure).
+ */
+function estimatesTwice(file: string, text: string, input: ConfigInput): Diagnostic[] {
+  const first = new Map<string, string>();
+  return Object.keys(input.estimates ?? {}).flatMap((key): Diagnostic[] => {
+    const name = normalPhaseName(key);
+    const earlier = first.get(name);
+    if (earlier === undefined) {
+      first.set(name, key);
+      return [];
+    }
+    return [
+      {
+        severity: 'error',
+        code: 'config/duplicate-estimate',
+        message: `estimates.${escapeControl(key)} and estimates.${escapeControl(earlier)} both name the phase "${escapeControl(name)}" (phase names are lower-cased); only one would be read`,
+        location: { file, ...lineAlong(text, ['estimates', key]) },
+        hint: `Keep one estimate for "${escapeControl(name)}" and delete the other.`,
+      },
+    ];
+  });
 }
 
 /**

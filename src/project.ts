@@ -111,7 +111,26 @@ export interface StatusFacts {
   trustWorkers?: boolean;
   specs?: string;
   /** When the project did not load: which part failed, and its first located problem on one line. */
-  problem?: { part: 'config' | 'contracts'; detail: string };
+  problem?: LoadProblem;
+}
+
+/** Why a project did not load: which part failed (the config, else the contracts), and its first located problem. */
+export interface LoadProblem {
+  part: 'config' | 'contracts';
+  detail: string;
+}
+
+/**
+ * Why `loadProject` failed with `err`, for a command that goes on without the project (status, report):
+ * the config when it did not load, else the contracts, with the first located problem on one line.
+ */
+export function loadProblem(err: UserError, configLoaded: boolean): LoadProblem {
+  return { part: configLoaded ? 'contracts' : 'config', detail: firstProblem(err) };
+}
+
+/** A load problem as the words every command that goes on without the project starts its warning with. */
+export function describeLoadProblem(problem: LoadProblem): string {
+  return `${problem.part} not loaded (${problem.detail})`;
 }
 
 /**
@@ -155,7 +174,7 @@ export async function statusFacts(cwd: string): Promise<StatusFacts> {
       root,
       ids: read.ok ? read.value.declared : [],
       ...(config.ok ? { worktreesDir: config.value.worktrees } : {}),
-      problem: { part: config.ok ? 'contracts' : 'config', detail: firstProblem(err) },
+      problem: loadProblem(err, config.ok),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { undecidedReason } from '../attempts/pick.js';
+import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { alreadyInBaseWords, deliveredFeatures, runBase } from '../delivered.js';
@@ -157,7 +158,7 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   const base = await resolveCommit(q.root, q.config.base ?? 'HEAD');
   if (base === undefined) {
     throw new UserError('verify/no-base', `cannot resolve the base ${q.config.base ?? 'HEAD'} in ${q.root}`, {
-      hint: 'Set `base` in baton.config.json to an existing branch, or commit once.',
+      hint: `Set \`base\` in ${configFileName(q.config.file)} to an existing branch, or commit once.`,
     });
   }
   const target: MakeTarget = (id, cwd, branch = featureBranch(id)) => {

@@ -3,6 +3,7 @@
  * judged against one of Baton's own branches, every branch merged only there (and that branch itself)
  * would count as merged and be deleted, its work left on no ref.
  */
+import { configFileName } from '../config-files.js';
 import { UserError } from '../errors.js';
 import { type BranchInProgress, howToEnd, inProgressWords } from '../git/branch-in-progress.js';
 import { refsHoldingOutsideBaton } from '../git/branches.js';
@@ -17,14 +18,16 @@ const USER_REFS = ['refs/heads/', 'refs/remotes/', 'refs/tags/'] as const;
  * (`namedBatonBranch`) nor a commit only Baton's branches hold; else the branch the main checkout is
  * on, unless it is detached or on a Baton branch (`baton/*`, the integration branch included): judged
  * against that, a branch merged only there, or the one checked out, would count as merged and be
- * deleted. An unborn branch has no commit (nothing counts as merged into it).
+ * deleted. An unborn branch has no commit (nothing counts as merged into it). A refusal's hint names
+ * `configFile`, the config file read, where the base may be set.
  */
 export async function resolveBase(
   mainPath: string,
   base: string | undefined,
-  inProgress: readonly BranchInProgress[],
+  o: { inProgress: readonly BranchInProgress[]; configFile?: string | undefined },
 ): Promise<{ name: string; commit: string | undefined } | { problem: UserError }> {
-  if (base !== undefined) return resolveNamedBase(mainPath, base);
+  const { inProgress, configFile } = o;
+  if (base !== undefined) return resolveNamedBase(mainPath, base, configFile);
   const branch = await currentBranch(mainPath);
   if (branch === undefined) {
     // Mid-rebase or mid-bisect the HEAD is detached: switching away is not the way out.
@@ -50,13 +53,16 @@ export async function resolveBase(
   return { name: branch, commit: await resolveCommit(mainPath, branch) };
 }
 
-const NAME_YOURS =
-  'Name your own branch, the one Baton\'s work is merged into: --base <branch>, or "base" in baton.config.json (git branch lists them).';
+/** The hint for a base Baton owns: name the user's own branch, by flag or in the config file read. */
+function nameYours(configFile: string | undefined): string {
+  return `Name your own branch, the one Baton's work is merged into: --base <branch>, or "base" in ${configFileName(configFile)} (git branch lists them).`;
+}
 
 /** A base named with `--base` or the config's `base`: it must be a commit, and not Baton's alone. */
 async function resolveNamedBase(
   mainPath: string,
   base: string,
+  configFile: string | undefined,
 ): Promise<{ name: string; commit: string } | { problem: UserError }> {
   const commit = await resolveCommit(mainPath, base);
   if (!commit) {
@@ -64,7 +70,7 @@ async function resolveNamedBase(
       'clean/bad-base',
       `the base "${base}" is not a commit in this repository: clean cannot tell what is merged into it`,
       {
-        hint: 'Name an existing branch: --base <branch>, or "base" in baton.config.json (git branch lists them).',
+        hint: `Name an existing branch: --base <branch>, or "base" in ${configFileName(configFile)} (git branch lists them).`,
       },
     );
     return { problem };
@@ -75,7 +81,7 @@ async function resolveNamedBase(
     const problem = new UserError(
       'clean/bad-base',
       `the base "${base}" is ${batonBranch === base ? '' : `${batonBranch}, `}a Baton branch: judged against it, every branch merged only there (and ${batonBranch} itself) would count as merged and be deleted`,
-      { hint: NAME_YOURS },
+      { hint: nameYours(configFile) },
     );
     return { problem };
   }
@@ -87,7 +93,7 @@ async function resolveNamedBase(
       const problem = new UserError(
         'clean/bad-base',
         `the base "${base}" is commit ${commit.slice(0, 12)}, which no branch, tag or remote-tracking branch of yours holds: judged against it, the work merged into it would be left on no ref once Baton's branches are deleted`,
-        { hint: NAME_YOURS },
+        { hint: nameYours(configFile) },
       );
       return { problem };
     }

@@ -110,11 +110,13 @@ export interface InspectOptions {
   alive: OrchestratorProbe;
   /** The folder Baton puts worktrees in (the config's `worktrees`): where a half-removed one is looked for. */
   worktrees?: string;
+  /** The config file read (the config's `file`), which a refused base's hint names. */
+  configFile?: string | undefined;
 }
 
 /** Lists the repository's `baton/*` branches and worktrees with the facts deciding whether each may go. */
 export async function inspectCleanTargets(options: InspectOptions): Promise<CleanInspection> {
-  const { root } = options;
+  const { root, configFile } = options;
   const worktrees = await listWorktrees(root);
   const main = worktrees[0];
   const branches = await batonBranches(root);
@@ -138,7 +140,7 @@ export async function inspectCleanTargets(options: InspectOptions): Promise<Clea
   const setAside = branches.has(INTEGRATION_BRANCH) ? integrationSetAside(options.state) : undefined;
   // One read of the worktrees' admin folders, for the base (`resolveBase`) and each target's protection.
   const inProgress = await branchesInProgress(root);
-  const merge = await mergeTargets(root, main, options.base, branches, { setAside, inProgress });
+  const merge = await mergeTargets(root, main, options.base, branches, { setAside, inProgress, configFile });
   const live = liveRun(options.state, options.alive);
   const orphans = deadRunGroups(options.state, options.alive, root);
   for (const t of targets.values()) {
@@ -332,7 +334,11 @@ async function mergeTargets(
   main: WorktreeInfo | undefined,
   base: string | undefined,
   branches: Map<string, string>,
-  o: { setAside: string | undefined; inProgress: readonly BranchInProgress[] },
+  o: {
+    setAside: string | undefined;
+    inProgress: readonly BranchInProgress[];
+    configFile: string | undefined;
+  },
 ): Promise<{
   names: string[];
   commits: string[];
@@ -351,7 +357,7 @@ async function mergeTargets(
   }
   const integrationIndex = commits.length - 1;
   const mainPath = main?.path ?? root;
-  const resolved = await resolveBase(mainPath, base, o.inProgress);
+  const resolved = await resolveBase(mainPath, base, o);
   if ('problem' in resolved) return { names, commits, integrationIndex, problem: resolved.problem };
   if (!resolved.commit) return { names, commits, integrationIndex };
   names.push(resolved.name === 'HEAD' ? `the HEAD of ${mainPath}` : resolved.name);

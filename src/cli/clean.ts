@@ -267,6 +267,7 @@ async function cleanWorktrees(o: {
     state,
     alive: runLiveness(root),
     worktrees: config.value.worktrees,
+    configFile: config.value.file,
   });
   const known = [
     ...new Set([...(await planIds(ctx.cwd)), ...inspection.targets.map((t) => t.id), INTEGRATION_ID]),

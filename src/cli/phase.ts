@@ -5,15 +5,13 @@ import type { PhaseRecord } from '../log/fold.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import { createLogSink } from '../log/sink.js';
 import { formatMinutes, formatTime } from '../metrics/format.js';
+import { normalPhaseName, PHASE_NAME } from '../metrics/phase-name.js';
 import { stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
-/** Phase names: a word that fits a table cell and a shell argument. */
-const PHASE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
-
 function checkName(raw: string): string {
-  const name = raw.trim().toLowerCase();
+  const name = normalPhaseName(raw);
   if (!PHASE_NAME.test(name)) {
     throw new UserError(
       'phase/bad-name',

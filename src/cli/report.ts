@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, logPathFor } from '../config.js';
-import { formatUserError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import type { Plan } from '../graph/types.js';
 import { findLiveRun, interruptionEvents, runLiveness } from '../guard/liveness.js';
@@ -12,7 +12,7 @@ import { computeReport } from '../metrics/report.js';
 import { namesRun } from '../metrics/run-segmenter.js';
 import { listRuns } from '../metrics/runs.js';
 import type { Report } from '../metrics/types.js';
-import { loadProject } from '../project.js';
+import { describeLoadProblem, loadProblem, loadProject } from '../project.js';
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -42,11 +42,15 @@ async function loadInputs(ctx: CliContext): Promise<{
     // The report stands on the log; contracts only add estimates, edges and ownership.
     const root = await findMainWorktree(ctx.cwd);
     const config = loadConfig(root);
+    // A config refused for one key still gives the phase estimates it wrote validly; trusting workers'
+    // checks is a consent only a config that loads gives.
+    const estimates = (config.ok ? config.value : config.usable)?.estimates ?? {};
+    const problem = describeLoadProblem(loadProblem(err, config.ok));
     return {
       root,
-      estimates: config.ok ? config.value.estimates : {},
+      estimates,
       trustWorkers: config.ok && config.value.trust_workers,
-      note: `contracts not loaded (${formatUserError(err)}): reporting from the log alone, contract estimates unknown`,
+      note: `${problem}: reporting from the log alone, contract estimates unknown`,
     };
   }
 }

@@ -10,7 +10,15 @@ import type { loadProject } from '../project.js';
 import type { RunFlags } from './run.js';
 
 /**
- * The config with `--interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
+ * Whether the run's agents are interactive unless a contract says otherwise: `--interactive` or
+ * `--no-interactive` when given, else the config's `interactive` (an object without `enabled: false` is on).
+ */
+export function interactiveByDefault(config: Config, flags: Pick<RunFlags, 'interactive'>): boolean {
+  return flags.interactive ?? config.interactive?.enabled ?? false;
+}
+
+/**
+ * The config with `--interactive` / `--no-interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
  * when any selected feature would run interactively without it.
  */
 export function interactiveConfig(
@@ -41,7 +49,7 @@ export function interactiveConfig(
   }
   const interactive = {
     ...base,
-    enabled: base.enabled || Boolean(flags.interactive),
+    enabled: interactiveByDefault(project.config, flags),
     auto_finish_s: autoFinish,
   };
   const config = { ...project.config, interactive };
@@ -50,7 +58,11 @@ export function interactiveConfig(
       feature_id: id,
       interactive: project.plan.byId.get(id)?.interactive,
     }));
-    const enabled = { flag: Boolean(flags.interactive), config: base.enabled, file: project.config.file };
+    const enabled = {
+      flag: flags.interactive === true,
+      config: flags.interactive !== false && base.enabled,
+      file: project.config.file,
+    };
     assertTmuxFor(interactiveSource(features, enabled), env);
   }
   return config;

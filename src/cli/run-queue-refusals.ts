@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { portRoomRefusal } from '../runner/port-room.js';
 import type { RunFlags } from './run.js';
+import { interactiveByDefault } from './run-interactive.js';
 
 /** A usage error (exit 2): `what` does not apply with --queue, because `why`. */
 function notWithQueue(code: string, what: string, why: string, leaveOut: string): UserError {
@@ -82,8 +83,8 @@ export function assertQueueable(
         `Remove \`attempts:\` from ${where} (or set it to 1)`,
       );
     }
-    // As a local run reads it (`interactiveConfig`): the contract's word, else the config's default.
-    if (contract.interactive ?? project.config.interactive?.enabled) {
+    // As a local run reads it (`interactiveConfig`): the contract's word, else the run's default.
+    if (contract.interactive ?? interactiveByDefault(project.config, flags)) {
       const where = whereSet('interactive', contract, project.config);
       throw notWithQueue(
         'interactive',

@@ -4,10 +4,9 @@ import { unverifiedReason } from '../log/check-reason.js';
 import { featureAt } from '../log/fold.js';
 import { foldForFeatures } from '../log/fold-from-end.js';
 import type { Project } from '../project.js';
-import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
 import { runQueued } from '../queue/orchestrator.js';
-import type { QueueSetting } from '../queue/setting.js';
+import { hubSetting, type QueueSetting } from '../queue/setting.js';
 import { runAgainFlags } from '../runner/resume-command.js';
 import type { RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -15,16 +14,6 @@ import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
 import type { ProgressRenderer } from './progress.js';
 import { reportRunSummary } from './run-summary.js';
-
-/**
- * The run's hub, a path made absolute (`absoluteHub`): from the folder the command was given in for
- * `--hub` and BATON_HUB, from the repository's root (the config's folder) for `hub:` in the config.
- */
-function hubOf(flag: string | undefined, project: Project, ctx: CliContext): string | undefined {
-  if (flag) return absoluteHub(flag, ctx.cwd);
-  if (project.config.hub) return absoluteHub(project.config.hub, project.root);
-  return ctx.env.BATON_HUB ? absoluteHub(ctx.env.BATON_HUB, ctx.cwd) : undefined;
-}
 
 /**
  * The `--queue` branch of `baton run`, imported on demand by `cli/run.ts` so a local run never loads
@@ -39,7 +28,7 @@ export async function runQueuedCommand(input: {
   progress: ProgressRenderer;
 }): Promise<number> {
   const { ctx, project, flags } = input;
-  const hub = hubOf(flags.hub, project, ctx);
+  const hub = hubSetting(flags.hub, project.config, ctx);
   if (!hub) {
     throw new UserError('queue/no-hub', 'a queued run needs a git hub that every worker can reach', {
       hint: 'Pass --hub <git url> (a bare repo: git init --bare /srv/hub.git), or set `hub:` in the config.',

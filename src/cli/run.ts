@@ -125,6 +125,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
       '--interactive',
       'run each agent in its own tmux window with its full UI (see `baton attach`, `baton send`)',
     )
+    .option('--no-interactive', "run headless whatever the config's `interactive` says (docs/interactive.md)")
     .option(
       '--auto-finish <s>',
       'with --interactive: seconds of quiet after the agent stops before Baton ends its session (default 0)',

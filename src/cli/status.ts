@@ -11,7 +11,7 @@ import { emptyTally, type ProblemTally, skippedLogLines, takeTally } from '../lo
 import { agentTimeFields } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
-import type { StatusFacts } from '../project.js';
+import { describeLoadProblem, type StatusFacts } from '../project.js';
 import { jobIdOf } from '../queue/names.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
@@ -239,7 +239,7 @@ function notLoaded(problem: NonNullable<StatusFacts['problem']>): string {
     problem.part === 'config'
       ? 'the log and the default specs folder (specs/) name'
       : 'the log and the specs folder name';
-  return `${problem.part} not loaded (${problem.detail}): showing the features ${shown}; run \`baton lint\` for every problem`;
+  return `${describeLoadProblem(problem)}: showing the features ${shown}; run \`baton lint\` for every problem`;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
+import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { killGroupsInGrace } from '../process/supervise.js';
 import { envMs } from '../queue/env-ms.js';
-import { absoluteHub } from '../queue/hub.js';
 import { hubRetryMsOf } from '../queue/hub-retry.js';
+import { hubSetting, NO_QUEUE_HINT, type QueueSetting, queueSetting } from '../queue/setting.js';
 import type { RunningWorker } from '../queue/worker.js';
 import { configFor } from './agents.js';
 import type { RegisterCommand } from './commands.js';
@@ -20,6 +21,31 @@ interface WorkerFlags {
   name?: string;
 }
 
+/**
+ * The worker's config, queue and hub. The agents are looked for as `baton agents` here finds them, with
+ * this folder's config; its `queue:` and `hub:` come after the flags, before the environment, as for
+ * `baton run --queue`. No queue or no hub is a usage error.
+ */
+async function workerSettings(
+  flags: WorkerFlags,
+  ctx: CliContext,
+): Promise<{ agentConfig: Config; queue: QueueSetting; hub: string }> {
+  const agentConfig = await configFor(ctx.cwd);
+  const queue = queueSetting(flags.queue, agentConfig, ctx.env);
+  const hub = hubSetting(flags.hub, agentConfig, ctx);
+  if (!queue)
+    throw new UserError('worker/no-queue', 'baton worker needs the queue URL', {
+      hint: NO_QUEUE_HINT,
+      exitCode: 2,
+    });
+  if (!hub)
+    throw new UserError('worker/no-hub', 'baton worker needs the git hub URL', {
+      hint: "Pass --hub <git url>, the same as the orchestrator's (or set BATON_HUB, or `hub:` in the repository's config).",
+      exitCode: 2,
+    });
+  return { agentConfig, queue, hub };
+}
+
 /** `baton worker`: takes feature jobs from the queue and runs them in clones of the hub. */
 export const registerWorker: RegisterCommand = (program, ctx) => {
   program
@@ -27,10 +53,13 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
     .description(
       'take feature jobs from a `baton run --queue` run and do them here, in a cached clone of the hub',
     )
-    .option('--queue <url>', 'redis://[:password@]host:port[/db] (or BATON_QUEUE)')
+    .option(
+      '--queue <url>',
+      'redis://[:password@]host:port[/db] (or `queue:` in the config of the repository run in, or BATON_QUEUE)',
+    )
     .option(
       '--hub <git url>',
-      'the git hub the orchestrator pushes to, as it names it; a path is taken from here (or BATON_HUB)',
+      'the git hub the orchestrator pushes to, as it names it; a path is taken from here (or `hub:` in the config of the repository run in, a path from its root; or BATON_HUB)',
     )
     .option('-j, --jobs <n>', 'jobs at once, per agent', '1')
     .option(
@@ -53,29 +82,17 @@ export const registerWorker: RegisterCommand = (program, ctx) => {
         'See docs/distributed.md.',
     )
     .action(async (flags: WorkerFlags) => {
-      const queue = flags.queue ?? ctx.env.BATON_QUEUE;
-      const hub = flags.hub ?? ctx.env.BATON_HUB;
-      if (!queue)
-        throw new UserError('worker/no-queue', 'baton worker needs the queue URL', {
-          hint: 'Pass --queue redis://host:6379.',
-          exitCode: 2,
-        });
-      if (!hub)
-        throw new UserError('worker/no-hub', 'baton worker needs the git hub URL', {
-          hint: "Pass --hub <git url>, the same as the orchestrator's.",
-          exitCode: 2,
-        });
+      const { agentConfig, queue, hub } = await workerSettings(flags, ctx);
       const concurrency = readJobsFlag('worker', flags.jobs, 1);
       const { startWorker } = await import('../queue/worker.js');
-      // The agents are looked for as `baton agents` here finds them: with this folder's config.
-      const agentConfig = await configFor(ctx.cwd);
       const say = (line: string) => ctx.stderr.write(`baton worker: ${line}\n`);
       // Jobs in hand end as recorded even when the terminal or pipe this prints to has gone.
       const keepRunning = ctx.keepRunningWithoutOutput?.();
       const running = await startWorker({
-        queue,
+        queue: queue.url,
+        queueFrom: queue.from,
         // Git runs in the clone's folder, not here: a relative hub (or --dir) is made absolute from where it was given.
-        hub: absoluteHub(hub, ctx.cwd),
+        hub,
         concurrency,
         ...(flags.agents
           ? {

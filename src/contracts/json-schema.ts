@@ -46,7 +46,7 @@ const CONFIG_DOCS: Record<string, string> = {
   estimates: 'Sequential estimates of the non-implementation phases, in minutes.',
   agents: 'Per-agent settings, keyed by adapter name.',
   interactive:
-    'Interactive runs: each agent in its own tmux window. true, or { enabled, auto_finish_s (seconds of quiet after the agent stops before Baton ends its session), trust_worktrees (consent to record Claude Code and Codex folder trust for Baton worktrees, in private copies of their configs), bell (ring the terminal bell when a feature needs input), notify (a desktop notification through notify-send, when installed, when a feature needs input) }.',
+    'Interactive runs: each agent in its own tmux window. true, or an object, which makes every run interactive unless it says "enabled": false (baton run --no-interactive runs headless whatever it says): { enabled, auto_finish_s (seconds of quiet after the agent stops before Baton ends its session), trust_worktrees (consent to record Claude Code and Codex folder trust for Baton worktrees, in private copies of their configs), bell (ring the terminal bell when a feature needs input), notify (a desktop notification through notify-send, when installed, when a feature needs input) }.',
   retry: 'Retry policy for rate-limited agents.',
 };
 

@@ -112,7 +112,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     cwd: o.cwd,
     ...(config.ok && config.value.base !== undefined ? { base: config.value.base } : {}),
     // Where Baton puts worktrees: a feature's own on a detached HEAD is found there, as clean finds it.
-    ...(config.ok ? { worktrees: config.value.worktrees } : {}),
+    ...(config.ok ? { worktrees: config.value.worktrees, configFile: config.value.file } : {}),
     state,
     alive,
   });

@@ -326,7 +326,7 @@ export async function resolveByAgent(
       'integrate/no-resolver',
       'the agent conflict policy needs an agent to resolve conflicts',
       {
-        hint: 'Configure `agent` in baton.config.json, or use --on-conflict stop.',
+        hint: 'Set `agent` in the config file or in the contract, or use --on-conflict stop.',
       },
     );
   }

@@ -38,7 +38,7 @@ export interface QueuedRunOptions {
   logPath: string;
   featureIds: readonly string[];
   queue: string;
-  /** The setting `queue` came from (`--queue`, `queue` in baton.config.json), which an unreachable Redis's hint names. */
+  /** The setting `queue` came from (`--queue`, `queue` in the config file read), which an unreachable Redis's hint names. */
   queueFrom?: string;
   hub: string;
   agent?: AgentSpec;

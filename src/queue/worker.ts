@@ -34,6 +34,8 @@ import { claimWorkerDir } from './worker-dir.js';
 /** Everything `baton worker` needs. */
 export interface WorkerOptions {
   queue: string;
+  /** The setting `queue` came from (`--queue`, `queue` in the config file, BATON_QUEUE), which an unreachable Redis's hint names. */
+  queueFrom?: string;
   hub: string;
   /** Jobs at once, per agent queue. */
   concurrency: number;
@@ -123,7 +125,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     );
   }
   await assertHubIsNotRepository(opts.cwd, opts.hub);
-  const redis = await connectRedis(opts.queue, 'baton-worker', queueCloseMsOf(opts.env));
+  const redis = await connectRedis(opts.queue, 'baton-worker', queueCloseMsOf(opts.env), opts.queueFrom);
   reportOutages(redis, opts.queue, opts.log);
   // An open connection keeps the process alive: a start that fails (the hub unreachable) closes it.
   try {

@@ -82,11 +82,37 @@ describe('a key written twice in a config', () => {
   });
 });
 
+describe('two estimates for one phase', () => {
+  it('is config/duplicate-estimate at the second, since phase names are lower-cased', async () => {
+    expect(await lintErrors('baton.yaml', 'estimates:\n  planning: 30\n  Planning: 75\n')).toEqual([
+      'baton.yaml:3: error: estimates.Planning and estimates.planning both name the phase "planning" (phase names are lower-cased); only one would be read [config/duplicate-estimate]',
+    ]);
+  });
+});
+
 describe('a baton.config.json that is not valid JSON', () => {
   it('names the line and column of the mistake', async () => {
     const [line] = await lintErrors('baton.config.json', '{\n  "agent": "claude"\n  "concurrency": 2\n}\n');
     expect(line).toMatch(/^baton\.config\.json:3:3: error: not valid JSON: .* \[config\/invalid-json\]$/);
   });
+
+  it.each([
+    ['a single-quoted string', `"test": 'npm test'`, 11],
+    ['a capitalised True', '"trust_workers": True', 20],
+    ['a missing value', '"test": }', 11],
+  ])(
+    'names the line and column of %s too (Node gives no position), on one line',
+    async (_, line3, column) => {
+      const text = `{\n  "concurrency": 2,\n  ${line3}\n}\n`;
+      const out = await lintErrors('baton.config.json', text);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatch(
+        new RegExp(
+          `^baton\\.config\\.json:3:${column}: error: not valid JSON: .* \\[config/invalid-json\\]$`,
+        ),
+      );
+    },
+  );
 });
 
 describe('a config file that is there but cannot be read', () => {

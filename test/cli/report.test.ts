@@ -175,6 +175,33 @@ describe('baton report', () => {
     expect(r.stdout).toContain('`feature-002-orders` and `feature-001-db` both changed');
   });
 
+  it('meets an estimate keyed in capitals with the phase `baton phase` recorded in lower case', async () => {
+    const config = JSON.stringify({ estimates: { Planning: 75, ' Specification ': 60 } });
+    const repo = repoWith({ ...contractFiles(THREE), 'baton.config.json': config }, METHOD_LOG);
+    const r = await runBaton(['report'], { cwd: repo.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(tableRow(r.stdout, 'planning')?.[1]).toBe('75 min');
+    expect(tableRow(r.stdout, 'specification')?.[1]).toBe('60 min');
+    expect(r.stdout).not.toMatch(/Planning|Specification/);
+  });
+
+  it('with a config that does not load, names its file, line and key as status does, and keeps its valid estimates', async () => {
+    const repo = repoWith(
+      {
+        ...contractFiles(THREE),
+        'baton.yaml': 'estimates:\n  planning: 75\nconcurency: 2\n',
+      },
+      METHOD_LOG,
+    );
+    const r = await runBaton(['report'], { cwd: repo.root });
+    expect(r.code).toBe(0);
+    const said =
+      'config not loaded (baton.yaml:3: unknown key "concurency" (did you mean "concurrency"?) [config/unknown-key])';
+    expect(r.stderr).toBe(`baton: ${said}: reporting from the log alone, contract estimates unknown\n`);
+    expect((await runBaton(['status'], { cwd: repo.root })).stderr).toContain(`baton: ${said}: showing`);
+    expect(tableRow(r.stdout, 'planning')).toEqual(['planning', '75 min', '—', '15 min', '5.0×', '—']);
+  });
+
   it('calls a run whose orchestrator is alive in progress, as status does, and interrupted once it is gone', async () => {
     // A real live process stands for the orchestrator; the run starts after it did (not a recycled pid).
     const orchestrator = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });

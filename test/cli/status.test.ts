@@ -99,7 +99,7 @@ describe('baton status', () => {
     expect(r.stdout).toMatch(/^a\s+complete/m);
     expect(r.stdout).toMatch(/^b\s+failed/m);
     expect(r.stderr).toMatch(
-      /^baton: config not loaded \(baton\.config\.json: .*\): showing the features the log and the default specs folder \(specs\/\) name; run `baton lint` for every problem\n$/,
+      /^baton: config not loaded \(baton\.config\.json:1:10: not valid JSON: .*\): showing the features the log and the default specs folder \(specs\/\) name; run `baton lint` for every problem\n$/,
     );
   });
 

@@ -47,4 +47,25 @@ describe('run --dry-run of interactive features', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(windowLine);
   });
+
+  it('an `interactive` object without `enabled` turns runs interactive; --no-interactive runs headless, queued too', async () => {
+    const repo = project();
+    repo.commit('config', { 'baton.config.json': JSON.stringify({ interactive: { bell: true } }) });
+    const byConfig = await runBaton(['run', '--dry-run'], { cwd: repo.root });
+    expect(byConfig.code, byConfig.stderr).toBe(0);
+    expect(byConfig.stdout).toMatch(windowLine);
+    const headless = await runBaton(['run', '--dry-run', '--no-interactive'], { cwd: repo.root });
+    expect(headless.code, headless.stderr).toBe(0);
+    expect(headless.stdout).toMatch(/^ {2}sh -c 'exit 3'$/m);
+    expect(headless.stdout).not.toContain('tmux');
+    // A queued run is refused for the config's tmux windows, and not once --no-interactive says headless
+    // (it stops next at the missing hub, before any Redis is asked).
+    const env = { BATON_HUB: undefined };
+    const queue = ['run', '--queue', 'redis://127.0.0.1:1'];
+    const refused = await runBaton(queue, { cwd: repo.root, env });
+    expect(refused.stderr).toContain('`interactive` in baton.config.json (a tmux window for a)');
+    const queued = await runBaton([...queue, '--no-interactive'], { cwd: repo.root, env });
+    expect(queued.stderr).not.toContain('interactive');
+    expect(queued.stderr).toContain('[queue/no-hub]');
+  });
 });

@@ -110,6 +110,22 @@ describe('baton clean: what "merged" is judged against', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(batonBranches(repo)).toEqual([]);
   });
+
+  it('names the config file read (baton.yaml) in the hints for a bad base, from clean and verify alike', async () => {
+    repo = projectRepo(['a']);
+    addFeatureWorktree(repo, 'a');
+    writeFileSync(join(repo.root, 'baton.yaml'), 'base: mian\n');
+    const clean = await runBaton(['clean'], { cwd: repo.root });
+    expect(clean.stderr).toContain('hint: Name an existing branch: --base <branch>, or "base" in baton.yaml');
+    const verify = await runBaton(['verify'], { cwd: repo.root });
+    expect(verify.stderr).toContain('[verify/no-base]');
+    expect(verify.stderr).toContain('hint: Set `base` in baton.yaml to an existing branch, or commit once.');
+    writeFileSync(join(repo.root, 'baton.yaml'), 'base: baton/a\n');
+    const baton = await runBaton(['clean'], { cwd: repo.root });
+    expect(baton.stderr).toContain('[clean/bad-base]');
+    expect(baton.stderr).toContain('--base <branch>, or "base" in baton.yaml (git branch lists them).');
+    for (const r of [clean, verify, baton]) expect(r.stderr).not.toContain('baton.config.json');
+  });
 });
 
 describe('baton clean: a branch a rebase or a bisect is under way on', () => {

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { jsonErrorOffset } from '../../src/text/json-syntax.js';
+
+describe('jsonErrorOffset', () => {
+  it.each([
+    ['an object', '{ "a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {} }'],
+    ['a bare value with spaces around', '  "s"  \n'],
+    ['an empty array', '[]'],
+  ])('is undefined for JSON: %s', (_, text) => {
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(jsonErrorOffset(text)).toBeUndefined();
+  });
+
+  it.each([
+    ['a single-quoted string', `{"a": 'x'}`, 6],
+    ['True', '{"a": True}', 6],
+    ['a missing value', '{"a": }', 6],
+    ['a trailing comma', '[1, 2,]', 6],
+    ['a missing comma', '{"a": 1 "b": 2}', 8],
+    ['an unquoted key', '{a: 1}', 1],
+    ['a raw newline in a string', '"a\nb"', 2],
+    ['a bad escape', '"a\\x"', 3],
+    ['a leading zero', '01', 1],
+    ['text after the value', '{} x', 3],
+    ['an unclosed object', '{"a": 1', 7],
+    ['nothing', '', 0],
+  ])('is the offset of the first character JSON does not allow: %s', (_, text, offset) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(jsonErrorOffset(text)).toBe(offset);
+  });
+});
