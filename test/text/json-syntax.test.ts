@@ -18,13 +18,20 @@ describe('jsonErrorOffset', () => {
     ['a trailing comma', '[1, 2,]', 6],
     ['a missing comma', '{"a": 1 "b": 2}', 8],
     ['an unquoted key', '{a: 1}', 1],
-    ['a raw newline in a string', '"a\nb"', 2],
-    ['a bad escape', '"a\\x"', 3],
     ['a leading zero', '01', 1],
     ['text after the value', '{} x', 3],
     ['an unclosed object', '{"a": 1', 7],
     ['nothing', '', 0],
   ])('is the offset of the first character JSON does not allow: %s', (_, text, offset) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(jsonErrorOffset(text)).toBe(offset);
+  });
+
+  // Node names the place of these itself ("at position N"); the string they are in is named here.
+  it.each([
+    ['a raw newline in a string', '{"k": "a\nb"}', 6],
+    ['a bad escape', '{"k": "a\\x"}', 6],
+  ])('names the start of a string JSON does not allow: %s', (_, text, offset) => {
     expect(() => JSON.parse(text)).toThrow();
     expect(jsonErrorOffset(text)).toBe(offset);
   });
