@@ -12,6 +12,7 @@ import { type Diagnostic, formatLocation, formatUserError, UserError } from './e
 import { findMainWorktree, gitRaw } from './git/git.js';
 import { buildPlan } from './graph/plan.js';
 import type { Plan } from './graph/types.js';
+import type { LoadProblem } from './load-problem.js';
 import type { PlannedCriteria } from './log/check-reason.js';
 
 /** A loaded project: the main checkout, its configuration and a valid plan. */
@@ -114,23 +115,12 @@ export interface StatusFacts {
   problem?: LoadProblem;
 }
 
-/** Why a project did not load: which part failed (the config, else the contracts), and its first located problem. */
-export interface LoadProblem {
-  part: 'config' | 'contracts';
-  detail: string;
-}
-
 /**
  * Why `loadProject` failed with `err`, for a command that goes on without the project (status, report):
  * the config when it did not load, else the contracts, with the first located problem on one line.
  */
 export function loadProblem(err: UserError, configLoaded: boolean): LoadProblem {
   return { part: configLoaded ? 'contracts' : 'config', detail: firstProblem(err) };
-}
-
-/** A load problem as the words every command that goes on without the project starts its warning with. */
-export function describeLoadProblem(problem: LoadProblem): string {
-  return `${problem.part} not loaded (${problem.detail})`;
 }
 
 /**

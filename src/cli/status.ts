@@ -1,5 +1,6 @@
 import { type DiskUsage, formatBytes } from '../clean/disk-usage.js';
 import { queuedRunToResume, resumeCommand, runLiveness } from '../guard/liveness.js';
+import { describeLoadProblem } from '../load-problem.js';
 import { liveLockHolder } from '../lock/baton-lock.js';
 import { countChecks, unverifiedReason, type WorkerTrust } from '../log/check-reason.js';
 import { describeEscapes, escapesByFeature, unattributedEscapes } from '../log/escapes.js';
@@ -11,7 +12,7 @@ import { emptyTally, type ProblemTally, skippedLogLines, takeTally } from '../lo
 import { agentTimeFields } from '../metrics/intervals.js';
 import { featureRows, outsideRun } from '../metrics/run-rows.js';
 import { nothingAt } from '../open-regular.js';
-import { describeLoadProblem, type StatusFacts } from '../project.js';
+import type { StatusFacts } from '../project.js';
 import { jobIdOf } from '../queue/names.js';
 import { formatDuration, type Palette, palette, renderTable } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
