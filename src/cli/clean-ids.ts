@@ -1,9 +1,12 @@
 /** The ids `baton clean` is given, checked the one way for its worktrees and for its backup refs. */
 
 import type { CleanTarget } from '../clean/inspect.js';
+import type { Config } from '../config-schema.js';
 import { listWorktrees, type WorktreeInfo, worktreeAt } from '../git/worktree-list.js';
 import { loadProject, unknownFeaturesError } from '../project.js';
+import { ownPlaceRefusal } from '../runner/worktrees-folder.js';
 import { unitWorktree } from '../unit-worktree.js';
+import type { CliContext } from './context.js';
 
 /** Feature ids the plan knows, when the contracts load (clean works from git alone otherwise). */
 export async function planIds(cwd: string): Promise<string[]> {
@@ -63,4 +66,20 @@ export function selectTargets(
     selected: targets.filter(named),
     absent: ids.filter((id) => !targets.some((t) => t.id === id || t.attempt?.featureId === id)),
   };
+}
+
+/**
+ * The worktrees folder clean looks in for leftover worktrees: none when it is in `.baton` or `.git`
+ * (refused by run since, `ownPlaceRefusal`), which is said; none of the folders of Baton's or git's
+ * there is then taken for a feature's leftover worktree (`.baton/runs` for a feature `runs`).
+ */
+export async function worktreesToLookIn(
+  root: string,
+  ctx: CliContext,
+  config: Pick<Config, 'worktrees' | 'file'>,
+): Promise<{ worktrees?: string }> {
+  const ownPlace = await ownPlaceRefusal(root, config);
+  if (!ownPlace) return { worktrees: config.worktrees };
+  ctx.stderr.write(`baton clean: ${ownPlace.message}; no folder there is taken for a leftover worktree\n`);
+  return {};
 }

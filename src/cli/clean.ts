@@ -31,7 +31,7 @@ import { escapeControl, stringifyJson } from '../text/escape.js';
 import { adviceLines, type CleanAdvice, cleanAdvice } from './clean-advice.js';
 import { backupsNote, cleanBackups } from './clean-backups.js';
 import { CLEAN_HELP_AFTER } from './clean-help.js';
-import { detachedAt, planIds, selectTargets } from './clean-ids.js';
+import { detachedAt, planIds, selectTargets, worktreesToLookIn } from './clean-ids.js';
 import type { RegisterCommand } from './commands.js';
 import type { CliContext } from './context.js';
 
@@ -266,7 +266,7 @@ async function cleanWorktrees(o: {
     ...(base !== undefined ? { base } : {}),
     state,
     alive: runLiveness(root),
-    worktrees: config.value.worktrees,
+    ...(await worktreesToLookIn(root, ctx, config.value)),
     configFile: config.value.file,
   });
   const known = [

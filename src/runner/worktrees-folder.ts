@@ -46,18 +46,25 @@ function shownPath(root: string, path: string): string {
   return relative(root, path) || '.';
 }
 
-/** Refuses a worktrees folder that is, lies inside or directly holds git's folder or Baton's state folder. */
-async function checkOwnPlaces(root: string, config: Pick<Config, 'worktrees' | 'file'>): Promise<void> {
+/**
+ * The refusal of a worktrees folder that is, lies inside or directly holds git's folder or Baton's
+ * state folder, or undefined: run's preflight and doctor refuse it; clean, which must still remove
+ * what such a folder holds, then takes none of its folders for a leftover worktree.
+ */
+export async function ownPlaceRefusal(
+  root: string,
+  config: Pick<Config, 'worktrees' | 'file'>,
+): Promise<UserError | undefined> {
   const realRoot = realNearest(root);
   const places: OwnPlace[] = [
     { path: realNearest(stateDirFor(root)), words: "Baton's state folder" },
     { path: realNearest(await commonGitDir(root)), words: "git's folder" },
   ];
   const clash = worktreesOwnPlace(realNearest(config.worktrees), places);
-  if (!clash) return;
+  if (!clash) return undefined;
   const file = configFileName(config.file);
   const where = `${clash.place.words} ${shownPath(realRoot, clash.place.path)}`;
-  throw new UserError(
+  return new UserError(
     'run/worktrees-own-folder',
     `the worktrees folder ${shownPath(root, config.worktrees)} (\`worktrees\` in ${file}) ${clash.how} ${where}: features' worktrees there would mix with the files git or Baton keeps there`,
     {
@@ -76,7 +83,8 @@ export async function checkWorktreesFolder(
   root: string,
   config: Pick<Config, 'worktrees' | 'file'>,
 ): Promise<void> {
-  await checkOwnPlaces(root, config);
+  const own = await ownPlaceRefusal(root, config);
+  if (own) throw own;
   const { worktrees } = config;
   if (!isInside(root, worktrees)) return;
   const rel = relative(root, worktrees);
