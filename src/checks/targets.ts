@@ -12,8 +12,8 @@ import { symlinkTarget } from '../git/worktree-proof.js';
 import type { Plan } from '../graph/types.js';
 import type { BatonState } from '../log/fold.js';
 import type { FeatureState } from '../log/state.js';
-import { portBlockFor } from '../ports.js';
 import { shellQuote } from '../text/shell-quote.js';
+import { unitPortBlock } from '../unit-ports.js';
 import { unitWorktree } from '../unit-worktree.js';
 import type { BranchDiff } from './files-check.js';
 import { noWorktreeHint } from './no-worktree-hint.js';
@@ -167,7 +167,7 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
     return {
       contract,
       cwd,
-      port: portBlockFor(q.plan.order.indexOf(id), q.config.port_base).port,
+      port: unitPortBlock(q.plan, id, q.config.port_base).port,
       diff: { base, branch },
     };
   };

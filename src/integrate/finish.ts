@@ -5,7 +5,7 @@
 import { filesOutsideOwns } from '../contracts/owns.js';
 import { changedFiles, git } from '../git/git.js';
 import type { IntegrationEnded } from '../log/events.js';
-import { portBlockFor } from '../ports.js';
+import { unitPortBlock } from '../unit-ports.js';
 import { sessionFlags } from './continue-command.js';
 import { foreignBases, type IntoInput, intoRefusal, MERGED_RESULT, moveInto } from './into.js';
 import { baseOutside, type CarriedQuery, carriedLeftOut } from './into-holds.js';
@@ -39,8 +39,7 @@ async function runIntegrationChecks(session: Session): Promise<Record<string, Ch
       );
       continue;
     }
-    const index = Math.max(0, session.s.plan.order.indexOf(id));
-    const port = portBlockFor(index, session.s.portBase).port;
+    const port = unitPortBlock(session.s.plan, id, session.s.portBase).port;
     const signal = session.s.signal ? { signal: session.s.signal } : {};
     const marks = session.marks ? { marks: session.marks } : {};
     const tally = await session.s.runChecks({ feature, cwd: session.worktree, port, ...signal, ...marks });

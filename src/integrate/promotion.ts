@@ -5,9 +5,9 @@
  * Baton's own judgement of the very commit the branch will point at.
  */
 import { criteriaFor } from '../checks/criteria.js';
-import { portBlockFor } from '../ports.js';
 import { escapeControl } from '../text/escape.js';
 import { clipLine } from '../text/one-line.js';
+import { unitPortBlock } from '../unit-ports.js';
 import { contractOf, interrupted, type Session } from './session.js';
 import { AFTER_INTEGRATION_CRITERIA, type LeftBehind, leftBehind, type Runner } from './test-after.js';
 
@@ -43,11 +43,10 @@ export async function promotionChecks(session: Session): Promise<Promotion> {
     const feature = contractOf(session.s.plan, id);
     if (criteriaFor(feature, 'promotion').length === 0) continue;
     if (!runChecks) return { ...out, notRun: `${id}'s criteria could not run again (no check runner)` };
-    const index = Math.max(0, session.s.plan.order.indexOf(id));
     const tally = await runChecks({
       feature,
       cwd: session.worktree,
-      port: portBlockFor(index, session.s.portBase).port,
+      port: unitPortBlock(session.s.plan, id, session.s.portBase).port,
       on: 'promotion',
       ...(session.s.signal ? { signal: session.s.signal } : {}),
       ...(session.marks ? { marks: session.marks } : {}),

@@ -10,8 +10,9 @@ import { settleLeftRunning } from '../checks/left-running.js';
 import { featureBranch } from '../git/refs.js';
 import { CHECK_MARK } from '../guard/daemons.js';
 import { procNowMs } from '../guard/proc.js';
-import { blockPorts, portBlockFor } from '../ports.js';
+import { blockPorts } from '../ports.js';
 import { describeExit, spawnSupervised, tailLines } from '../process/supervise.js';
+import { integrationPortBlock } from '../unit-ports.js';
 import { freshCommandOf, putBack } from './continue-command.js';
 import { samePlace } from './own-work.js';
 import { tipBefore, tipMoved, tipMovedWords } from './resolve.js';
@@ -117,7 +118,7 @@ export async function leftBehind(session: Session, runner: Runner): Promise<Left
 export async function testAfter(session: Session, id: string): Promise<Halt | undefined> {
   if (!session.test) return undefined;
   if (interrupted(session)) return interruptedHalt(session);
-  const port = portBlockFor(session.s.plan.order.length, session.s.portBase).port;
+  const port = integrationPortBlock(session.s.plan, session.s.portBase).port;
   // As a check's: what it leaves outside its group (`setsid … &`) is named and stopped, here at once:
   // the next test gets the same ports and must meet the code it merged, not a server from this one.
   const mark = randomUUID();

@@ -6,7 +6,7 @@ import { agentLabel, resolveAdapter } from '../agents/registry.js';
 import { rereadContract } from '../contracts/load.js';
 import type { FeatureEnded, NewEvent, QueueJob } from '../log/events.js';
 import { featureTimeLimit } from '../runner/outcome.js';
-import { unitPortBlock } from '../runner/units.js';
+import { unitPortBlock } from '../unit-ports.js';
 import { sayQueueErrors } from './connection.js';
 import type { JobData } from './job.js';
 import { baseRefOf, jobIdOf, QUEUE_PREFIX, queueName } from './names.js';

@@ -15,13 +15,14 @@ import { unitFilesIn, unitRunDir } from '../log/paths.js';
 import type { EventSink } from '../log/sink.js';
 import type { Supervised } from '../process/supervise.js';
 import { makeStateFolder } from '../state-write.js';
+import { unitPortBlock } from '../unit-ports.js';
 import { unitWorktree } from '../unit-worktree.js';
 import { type Escapes, escapeLooker } from './escapes.js';
 import type { FeaturePaths } from './preflight.js';
 import type { FinishedAgent } from './resume.js';
 import type { RunOptions } from './run.js';
 import { buildTaskPrompt } from './task.js';
-import { unitContract, unitPortBlock } from './units.js';
+import { unitContract } from './units.js';
 
 /** How a feature ended in this run. */
 export interface FeatureResult {

@@ -8,7 +8,7 @@ import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import type { Plan } from '../graph/types.js';
 import { blockEnd, MAX_PORT, PORTS_PER_FEATURE, type PortBlock } from '../ports.js';
-import { unitPortBlock } from './units.js';
+import { unitPortBlock } from '../unit-ports.js';
 
 /**
  * The refusal of a run whose highest port block (`unitPortBlock`, as the run hands them out) ends above

@@ -5,15 +5,8 @@
  */
 import { type AttemptPlan, isBestOfN, planAttempts } from '../attempts/plan.js';
 import { attemptUnitId, parseAttemptUnitId } from '../contracts/feature-id.js';
-import {
-  type AgentSpec,
-  type AttemptsSpec,
-  type Contract,
-  MAX_ATTEMPTS,
-  type SelectPolicy,
-} from '../contracts/schema.js';
+import type { AgentSpec, AttemptsSpec, Contract, SelectPolicy } from '../contracts/schema.js';
 import type { Plan } from '../graph/types.js';
-import { type PortBlock, portBlockFor } from '../ports.js';
 
 /** One unit of work: a feature, or one attempt of a best-of-N feature. */
 export interface WorkUnit {
@@ -73,16 +66,4 @@ export function unitContract(plan: Plan, unitId: string): Contract {
   if (!contract) throw new Error(`no contract for ${unitId}`);
   // Events, paths, ports, the agent's hooks and the checks' output files all key off `feature_id`.
   return parsed ? { ...contract, feature_id: unitId } : contract;
-}
-
-/** Port blocks of attempts come after every feature's: index = features + feature index × max + attempt − 1. */
-export function unitPortIndex(plan: Plan, unitId: string, maxAttempts: number): number {
-  const parsed = parseAttemptUnitId(unitId);
-  if (!parsed) return plan.order.indexOf(unitId);
-  return plan.order.length + plan.order.indexOf(parsed.featureId) * maxAttempts + parsed.attempt - 1;
-}
-
-/** The port block a run hands a unit (pure): the one place a unit's block is computed. */
-export function unitPortBlock(plan: Plan, unitId: string, portBase: number): PortBlock {
-  return portBlockFor(unitPortIndex(plan, unitId, MAX_ATTEMPTS), portBase);
 }
