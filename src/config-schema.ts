@@ -22,8 +22,8 @@ export const AgentOverrideSchema = z.strictObject({
   args: z.optional(z.array(z.string())),
   extra_args: z.optional(z.array(z.string())),
   env: z.optional(z.record(z.string(), z.string())),
-  model: z.optional(z.string()),
-  permission_mode: z.optional(z.string()),
+  model: z.optional(nonEmpty()),
+  permission_mode: z.optional(nonEmpty()),
 });
 
 /** `baton.config.json` / `baton.yaml` at the repository root. Every field has a default. */
@@ -82,9 +82,9 @@ export const ConfigSchema = z.strictObject({
   /** What the radar does on a collision: `notify` (default) or `stop-later` (stop the feature that came second). */
   on_collision: z.optional(z.enum(['notify', 'stop-later'])),
   /** `redis://…` URL of the BullMQ queue: features run as jobs on `baton worker`s (docs/distributed.md). */
-  queue: z.optional(z.string()),
+  queue: z.optional(nonEmpty()),
   /** Git URL of the hub every worker clones from and pushes attempts to (with `queue`). */
-  hub: z.optional(z.string()),
+  hub: z.optional(nonEmpty()),
   /**
    * A trust decision: take the checks a `baton worker` reports as passed, as if they ran here, so
    * `integrate` merges queued features without `baton verify`. Default false (docs/distributed.md).

@@ -240,9 +240,9 @@ describe('a copy entry that baton run would always refuse', () => {
 });
 
 describe('an empty string in the config', () => {
-  it('is refused at its line wherever a setting must name something (base, folders, commands)', async () => {
+  it('is refused at its line wherever a setting must name something (base, folders, commands, model, queue, hub)', async () => {
     const text =
-      'base: ""\nworktrees: ""\nspecs: ""\nsetup: ""\ntest: ""\nagents:\n  codex:\n    command: ""\n';
+      'base: ""\nworktrees: ""\nspecs: ""\nsetup: ""\ntest: ""\nagents:\n  codex:\n    command: ""\n    model: ""\n    permission_mode: ""\nqueue: ""\nhub: ""\n';
     const lines = await lintErrors('baton.yaml', text);
     expect(lines.map((l) => l.replace(/: Too small: .*$/, ''))).toEqual([
       'baton.yaml:1: error: base',
@@ -251,6 +251,10 @@ describe('an empty string in the config', () => {
       'baton.yaml:4: error: setup',
       'baton.yaml:5: error: test',
       'baton.yaml:8: error: agents.codex.command',
+      'baton.yaml:9: error: agents.codex.model',
+      'baton.yaml:10: error: agents.codex.permission_mode',
+      'baton.yaml:11: error: queue',
+      'baton.yaml:12: error: hub',
     ]);
     expect(lines[0]).toBe(
       'baton.yaml:1: error: base: Too small: expected string to have >=1 characters, got string "" [config/invalid]',
