@@ -31,12 +31,16 @@ export interface AttemptSources {
 /**
  * The attempts of one feature (pure): `--attempts` > the interrupted run's count (a resume) > contract
  * `attempts` > config `attempts` > one. The interrupted run's count keeps the configured agents when
- * they are as many; otherwise each attempt runs the feature's agent. The rule likewise: `--select` >
- * the interrupted run's > contract > config > `best`.
+ * they are as many; otherwise each attempt runs the feature's agent. A contract that names its own
+ * `agent` keeps it over the agents a config `attempts` list names: the list gives the count. The rule
+ * likewise: `--select` > the interrupted run's > contract > config > `best`.
  */
 export function planAttempts(s: AttemptSources): AttemptPlan {
   const agent = s.agentFlag ?? s.contract.agent ?? s.config.agent;
-  const configured = s.contract.attempts ?? s.config.attempts;
+  const fromConfig = s.config.attempts;
+  const configured =
+    s.contract.attempts ??
+    (Array.isArray(fromConfig) && s.contract.agent !== undefined ? fromConfig.length : fromConfig);
   const sameCount = Array.isArray(configured) && configured.length === s.resumed;
   const spec = s.flag ?? (sameCount ? configured : s.resumed) ?? configured ?? 1;
   const agents = typeof spec === 'number' ? Array.from({ length: spec }, () => agent) : [...spec];

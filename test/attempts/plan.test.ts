@@ -25,6 +25,22 @@ describe('planAttempts', () => {
     ],
     ['the contract beats the config', { attempts: 2 }, { attempts: 4 }, {}, ['claude', 'claude'], 'best'],
     [
+      "a contract's own agent beats the agents a config list names, which gives the count",
+      { agent: 'demo' },
+      { attempts: ['claude', 'codex'] },
+      {},
+      ['demo', 'demo'],
+      'best',
+    ],
+    [
+      'a config list names the agents of a contract that names none',
+      {},
+      { attempts: ['claude', 'codex'] },
+      {},
+      ['claude', 'codex'],
+      'best',
+    ],
+    [
       'the flag beats the contract',
       { attempts: 2, select: 'best' },
       {},
