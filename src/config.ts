@@ -13,7 +13,7 @@ import { objectKeysAt } from './contracts/schema-keys.js';
 import { closestName } from './contracts/suggest.js';
 import { COPY_ENTRY_HINT, copyEntryProblem, describeCopyRefusal } from './copy-pattern.js';
 import type { Diagnostic, Result } from './errors.js';
-import { normalPhaseName } from './metrics/phase-name.js';
+import { normalPhaseName, PHASE_NAME } from './metrics/phase-name.js';
 import { readRegularText, type TextUnread } from './open-regular.js';
 import { isInside } from './path-inside.js';
 import { DEFAULT_PORT_BASE } from './ports.js';
@@ -127,13 +127,24 @@ function normalEstimates(estimates: Record<string, number>): Record<string, numb
 }
 
 /**
- * An error for each `estimates` key that names the same phase as one before it once lower-cased
+ * An error for each `estimates` key that is no phase name `baton phase` could record (`my phase`),
+ * so no phase would ever meet it, or that names the same phase as one before it once lower-cased
  * (`Planning` and `planning`): only one estimate could be read for that phase (pure).
  */
 function estimatesTwice(file: string, text: string, input: ConfigInput): Diagnostic[] {
   const first = new Map<string, string>();
   return Object.keys(input.estimates ?? {}).flatMap((key): Diagnostic[] => {
     const name = normalPhaseName(key);
+    if (!PHASE_NAME.test(name))
+      return [
+        {
+          severity: 'error',
+          code: 'config/bad-estimate-name',
+          message: `estimates.${escapeControl(key)} names no phase \`baton phase\` can record: a phase name is a-z, 0-9, ".", "_" and "-", starting with a letter or digit`,
+          location: { file, ...lineAlong(text, ['estimates', key]) },
+          hint: 'Key the estimate by the name you give `baton phase start` (e.g. `planning`).',
+        },
+      ];
     const earlier = first.get(name);
     if (earlier === undefined) {
       first.set(name, key);

@@ -82,6 +82,14 @@ describe('a key written twice in a config', () => {
   });
 });
 
+describe('an estimate keyed by no phase name', () => {
+  it('is config/bad-estimate-name at its line: no phase `baton phase` records could meet it', async () => {
+    expect(await lintErrors('baton.yaml', 'estimates:\n  planning: 30\n  my phase: 75\n')).toEqual([
+      'baton.yaml:3: error: estimates.my phase names no phase `baton phase` can record: a phase name is a-z, 0-9, ".", "_" and "-", starting with a letter or digit [config/bad-estimate-name]',
+    ]);
+  });
+});
+
 describe('two estimates for one phase', () => {
   it('is config/duplicate-estimate at the second, since phase names are lower-cased', async () => {
     expect(await lintErrors('baton.yaml', 'estimates:\n  planning: 30\n  Planning: 75\n')).toEqual([
