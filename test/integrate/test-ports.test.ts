@@ -17,9 +17,17 @@ afterEach(() => {
   repo = undefined;
 });
 
-/** A server on $PORT answering the features present in src/ when it started (it exits by itself after 60 s). */
+/**
+ * A server on $PORT answering the features present in src/ when it started (it exits by itself after
+ * 60 s). The suite's other files use the same default ports, and an http check or the demo binds a
+ * port for a moment to see it free: a listen that meets such a bind tries again for up to 10 s.
+ */
 const SERVER = `const v = require('fs').readdirSync('src').sort().join(',');
-const s = require('http').createServer((q, r) => r.end(v)).listen(Number(process.env.PORT));
+const s = require('http').createServer((q, r) => r.end(v));
+const until = Date.now() + 10000;
+const listen = () => s.listen(Number(process.env.PORT));
+s.on('error', (e) => (e.code === 'EADDRINUSE' && Date.now() < until ? setTimeout(listen, 100) : process.exit(2)));
+listen();
 setTimeout(() => process.exit(0), 60000).unref();
 s.on('close', () => process.exit(0));
 `;
