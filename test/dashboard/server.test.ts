@@ -26,6 +26,22 @@ import { SseClient } from './sse-client.js';
  * An update that carries log events. The report's first run can send a metrics-only update (no
  * features, no events) at any moment, so a test waiting for what an append changed looks for this.
  */
+/** A dashboard of the repository at `root` that loads its plan as `baton dashboard` does, closed after the test. */
+async function dashboardWithPlan(root: string) {
+  const dash = await startDashboard({
+    root,
+    logPath: join(root, '.baton', 'log.jsonl'),
+    port: 0,
+    pollMs: 50,
+    loadProject: async () => {
+      const p = await loadProject(root);
+      return { plan: p.plan, diagnostics: p.warnings };
+    },
+  });
+  cleanups.push(() => dash.close());
+  return dash;
+}
+
 const carriesEvents = (e: { event: string; data: string }) =>
   e.event === 'update' && (JSON.parse(e.data) as Update).events.length > 0;
 
@@ -397,17 +413,7 @@ describe('dashboard server: the plan', () => {
     const repo = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
     cleanups.push(() => repo.cleanup());
     const log = join(repo.root, '.baton', 'log.jsonl');
-    const dash = await startDashboard({
-      root: repo.root,
-      logPath: log,
-      port: 0,
-      pollMs: 50,
-      loadProject: async () => {
-        const p = await loadProject(repo.root);
-        return { plan: p.plan, diagnostics: p.warnings };
-      },
-    });
-    cleanups.push(() => dash.close());
+    const dash = await dashboardWithPlan(repo.root);
     const sse = new SseClient(`http://127.0.0.1:${dash.port}/api/events`, bearer(dash));
     cleanups.push(() => sse.close());
     const first = JSON.parse((await sse.next((e) => e.event === 'snapshot')).data) as Snapshot;
@@ -456,17 +462,7 @@ describe('dashboard server: the contract in the detail', () => {
       join(repo.root, 'specs', 'feature-002-b', 'contract.md'),
       `\uFEFF${contractText({ id: 'feature-002-b' })}`,
     );
-    const dash = await startDashboard({
-      root: repo.root,
-      logPath: join(repo.root, '.baton', 'log.jsonl'),
-      port: 0,
-      pollMs: 50,
-      loadProject: async () => {
-        const p = await loadProject(repo.root);
-        return { plan: p.plan, diagnostics: p.warnings };
-      },
-    });
-    cleanups.push(() => dash.close());
+    const dash = await dashboardWithPlan(repo.root);
     for (const id of ['feature-001-a', 'feature-002-b']) {
       const detail = JSON.parse(
         (await send(dash.port, `/api/features/${id}`, { headers: bearer(dash) })).body,
@@ -483,17 +479,7 @@ describe('dashboard server: the contract in the detail', () => {
   it('shows no contract that became a link out of the repository after the plan loaded, never the file there', async () => {
     const repo = makeRepo({ 'README.md': '# x\n', ...contractFiles([{ id: 'feature-001-a' }]) });
     cleanups.push(() => repo.cleanup());
-    const dash = await startDashboard({
-      root: repo.root,
-      logPath: join(repo.root, '.baton', 'log.jsonl'),
-      port: 0,
-      pollMs: 50,
-      loadProject: async () => {
-        const p = await loadProject(repo.root);
-        return { plan: p.plan, diagnostics: p.warnings };
-      },
-    });
-    cleanups.push(() => dash.close());
+    const dash = await dashboardWithPlan(repo.root);
     const detail = async () =>
       JSON.parse((await send(dash.port, '/api/features/feature-001-a', { headers: bearer(dash) })).body);
     expect((await detail()).contract.file).toBe('specs/feature-001-a/contract.md');

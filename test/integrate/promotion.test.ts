@@ -30,6 +30,17 @@ function repoWith(files: Parameters<typeof contractFiles>[0]): TempRepo {
   return repo;
 }
 
+/**
+ * A feature whose criterion wants its own file to be the only one in src/: true on its branch, false
+ * once merged with another such feature.
+ */
+const alone = (id: string) => ({
+  id,
+  owns: [`src/${id}.txt`],
+  agent: { command: `mkdir -p src && echo ${id} > src/${id}.txt` },
+  criteria: [{ id: 'alone', text: 'the only file in src', run: `test "$(ls src)" = ${id}.txt` }],
+});
+
 describe('--into runs the merged features criteria again on the result', () => {
   it('keeps main where it was for a feature made complete by a forged check.passed, naming the criterion', async () => {
     const repo = repoWith([
@@ -66,13 +77,6 @@ describe('--into runs the merged features criteria again on the result', () => {
   });
 
   it('keeps main where it was when two features pass alone and fail together, and moves it when they hold', async () => {
-    // Each criterion wants its own file to be the only one in src/: true on each branch, false merged.
-    const alone = (id: string) => ({
-      id,
-      owns: [`src/${id}.txt`],
-      agent: { command: `mkdir -p src && echo ${id} > src/${id}.txt` },
-      criteria: [{ id: 'alone', text: 'the only file in src', run: `test "$(ls src)" = ${id}.txt` }],
-    });
     const repo = repoWith([alone('a'), alone('b')]);
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout).toBe(0);
@@ -115,13 +119,6 @@ describe('--into runs the merged features criteria again on the result', () => {
   });
 
   it('never calls the integration clean when --into was refused: it says the branch was not moved, and why', async () => {
-    // Each criterion wants its own file to be the only one in src/: true on each branch, false merged.
-    const alone = (id: string) => ({
-      id,
-      owns: [`src/${id}.txt`],
-      agent: { command: `mkdir -p src && echo ${id} > src/${id}.txt` },
-      criteria: [{ id: 'alone', text: 'the only file in src', run: `test "$(ls src)" = ${id}.txt` }],
-    });
     const repo = repoWith([alone('a'), alone('b')]);
     expect((await runBaton(['run'], { cwd: repo.root })).code).toBe(0);
     const main = repo.git('rev-parse', 'main');

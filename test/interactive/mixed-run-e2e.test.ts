@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,10 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BatonEvent } from '../../src/log/events.js';
 import { foldEvents } from '../../src/log/fold.js';
 import { readLog } from '../../src/log/read.js';
-import { BATON_BIN, runBaton } from '../rig/cli.js';
+import { runBaton } from '../rig/cli.js';
 import { contractText } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { privateTmux, waitFor } from './tmux-rig.js';
+import { privateTmux, spawnRun, waitFor } from './tmux-rig.js';
 
 const WINDOWED = 'feature-001-windowed';
 const HEADLESS = 'feature-002-headless';
@@ -44,14 +43,8 @@ function mixedRun() {
   const env = { BATON_TMUX_SOCKET: rig.socket };
   const events = () => readLog(join(repo.root, '.baton', 'log.jsonl')).events as BatonEvent[];
   const state = () => foldEvents(events());
-  // A process of its own: the run lock, which says the run is live, names its pid.
-  const child = spawn(process.execPath, [BATON_BIN, 'run'], {
-    cwd: repo.root,
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
-  const run = new Promise<number | null>((resolve) => child.on('close', resolve));
-  undo.push(() => child.kill('SIGKILL'));
+  const { child, ended: run, kill } = spawnRun(repo.root, env);
+  undo.push(kill);
   const running = (id: string) => state().features[id]?.status === 'running';
   return { rig, go, repo, env, events, state, child, run, running };
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +8,7 @@ import { readLog } from '../../src/log/read.js';
 import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo } from '../rig/repo.js';
-import { askingProject, privateTmux, waitFor } from './tmux-rig.js';
+import { askingProject, privateTmux, spawnRun, waitFor } from './tmux-rig.js';
 
 const FEATURE = 'feature-001-ask';
 const undo: Array<() => void> = [];
@@ -125,14 +124,8 @@ describe('baton stop', () => {
 
   it('during a headless run says so and how to stop it, and exits 1; after it, says there is nothing to stop', async () => {
     const { repo, go, env, state } = setup();
-    // A process of its own: the run lock, which says the run is live, names its pid.
-    const child = spawn(process.execPath, [BATON_BIN, 'run'], {
-      cwd: repo.root,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
-    const run = new Promise<number | null>((resolve) => child.on('close', resolve));
-    undo.push(() => child.kill('SIGKILL'));
+    const { child, ended: run, kill } = spawnRun(repo.root, env);
+    undo.push(kill);
     expect(await waitFor(() => state().features[FEATURE]?.status === 'needs-input', 40_000)).toBe(true);
     const stop = await runBaton(['stop'], { cwd: repo.root, env });
     expect(stop.code).toBe(1);

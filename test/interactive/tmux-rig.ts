@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BATON_BIN } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 
 /** A private tmux server for one test: its socket name, a way to look at a window, and its end. */
@@ -61,6 +62,23 @@ export function attachClient(rig: TmuxRig, session: string): { detach(): void } 
       child.kill();
     },
   };
+}
+
+/**
+ * `baton run` in a process of its own (the run lock, which says the run is live, names its pid), with
+ * `env` added; `kill` (SIGKILL) is for the test's cleanup, `ended` resolves with its exit code.
+ */
+export function spawnRun(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; ended: Promise<number | null>; kill: () => void } {
+  const child = spawn(process.execPath, [BATON_BIN, 'run'], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, ended, kill: () => child.kill('SIGKILL') };
 }
 
 /** Polls `check` every 50 ms until it is true or `ms` have passed; returns the last result. */

@@ -35,6 +35,18 @@ const started = (s: number) =>
     port: 41000,
     run_id: 'r1',
   });
+/** Run r1's `run.started` of feature F, at second 0. */
+const runStart = (concurrency = 1) =>
+  ev(0, {
+    type: 'run.started',
+    run_id: 'r1',
+    feature_ids: [F],
+    concurrency,
+    base: 'HEAD',
+    base_commit: 'abc',
+    mode: 'contract-first',
+    pid: 1,
+  });
 const needsInput = (s: number) =>
   ev(s, {
     type: 'hook',
@@ -174,20 +186,7 @@ describe('interventions per feature', () => {
 
 describe('windows, trust and typed text', () => {
   it('names the run session and the feature window from the log', () => {
-    const s = foldEvents([
-      ev(0, {
-        type: 'run.started',
-        run_id: 'r1',
-        feature_ids: [F],
-        concurrency: 1,
-        base: 'HEAD',
-        base_commit: 'abc',
-        mode: 'contract-first',
-        pid: 1,
-      }),
-      started(1),
-      needsInput(2),
-    ]);
+    const s = foldEvents([runStart(), started(1), needsInput(2)]);
     expect(featureWindow(s, F)).toEqual({ featureId: F, session: 'baton-r1', target: `=baton-r1:=${F}` });
     expect(firstNeedingInput(s)).toBe(F);
     expect(() => featureWindow(s, 'feature-009-nope')).toThrow(
@@ -197,19 +196,7 @@ describe('windows, trust and typed text', () => {
   });
 
   it('takes a name every object holds (constructor, toString) as an unknown id, not as a feature', () => {
-    const s = foldEvents([
-      ev(0, {
-        type: 'run.started',
-        run_id: 'r1',
-        feature_ids: [F],
-        concurrency: 1,
-        base: 'HEAD',
-        base_commit: 'abc',
-        mode: 'contract-first',
-        pid: 1,
-      }),
-      started(1),
-    ]);
+    const s = foldEvents([runStart(), started(1)]);
     for (const id of ['constructor', 'toString', 'hasOwnProperty']) {
       expect(() => featureWindow(s, id)).toThrow(`no run has started feature "${id}"; known ids: ${F}`);
     }
@@ -221,16 +208,7 @@ describe('windows, trust and typed text', () => {
     const asks = (s: number, n: number) =>
       ev(s, { ...(needsInput(s) as BatonEvent), feature_id: `${F}.a${n}` } as NewEvent);
     const s = foldEvents([
-      ev(0, {
-        type: 'run.started',
-        run_id: 'r1',
-        feature_ids: [F],
-        concurrency: 2,
-        base: 'HEAD',
-        base_commit: 'abc',
-        mode: 'contract-first',
-        pid: 1,
-      }),
+      runStart(2),
       ev(1, attemptStarted('r1', F, 1)),
       ev(1, attemptStarted('r1', F, 2)),
       unitStarted(2, 1),
@@ -276,16 +254,7 @@ describe('windows, trust and typed text', () => {
 
   it('names an attempt as an attempt of its feature when it has no window', async () => {
     const s = foldEvents([
-      ev(0, {
-        type: 'run.started',
-        run_id: 'r1',
-        feature_ids: [F],
-        concurrency: 1,
-        base: 'HEAD',
-        base_commit: 'abc',
-        mode: 'contract-first',
-        pid: 1,
-      }),
+      runStart(),
       ev(1, { ...(started(1) as BatonEvent), feature_id: `${F}.a2` } as NewEvent),
     ]);
     // A tmux socket no server listens on: listing its windows starts none, and finds none.

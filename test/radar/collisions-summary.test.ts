@@ -26,6 +26,19 @@ const detected = (
   second: id.split('+')[1]!,
 });
 
+/** Attempt 2 of best-of-N feature `a` chosen, at minute `min`. */
+const selectedSecond = (min: number): LogEvent => ({
+  v: 1,
+  ts: at(min),
+  type: 'attempt.selected',
+  feature_id: 'a',
+  winner: 2,
+  select: 'best',
+  reasons: [],
+  ranking: [2, 1],
+  branch: 'baton/a',
+});
+
 describe('summariseCollisions', () => {
   it('measures how early each collision was seen and whether integration proved it right', () => {
     const events: LogEvent[] = [
@@ -103,17 +116,7 @@ describe('summariseCollisions', () => {
     const events: LogEvent[] = [
       detected('a.a1+b', 1, 'conflict', ['src/shared.txt']),
       detected('a.a2+b', 2, 'conflict', ['src/shared.txt']),
-      {
-        v: 1,
-        ts: at(3),
-        type: 'attempt.selected',
-        feature_id: 'a',
-        winner: 2,
-        select: 'best',
-        reasons: [],
-        ranking: [2, 1],
-        branch: 'baton/a',
-      },
+      selectedSecond(3),
       started(4, ['a', 'b']),
       clean(5, 'a'),
       {
@@ -209,17 +212,7 @@ describe('summariseCollisions', () => {
         port: 4000,
       },
       detected('a.a2+b', 1, 'conflict', ['src/shared.txt']),
-      {
-        v: 1,
-        ts: at(2),
-        type: 'attempt.selected',
-        feature_id: 'a',
-        winner: 2,
-        select: 'best',
-        reasons: [],
-        ranking: [2, 1],
-        branch: 'baton/a',
-      },
+      selectedSecond(2),
       // `run --resume` reran a as one agent on baton/a: no attempt is its work any more.
       {
         v: 1,
