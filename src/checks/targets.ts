@@ -155,9 +155,10 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   const worktrees = await listWorktrees(q.root);
   // The base as git has it now; the log's `base_commit` only where `ownsBase` proves it; each
   // feature measured from where its own work starts above it (`measureFromOwnsBases`).
-  const base = await resolveCommit(q.root, q.config.base ?? 'HEAD');
+  const baseRef = runBase(undefined, q.config);
+  const base = await resolveCommit(q.root, baseRef);
   if (base === undefined) {
-    throw new UserError('verify/no-base', `cannot resolve the base ${q.config.base ?? 'HEAD'} in ${q.root}`, {
+    throw new UserError('verify/no-base', `cannot resolve the base ${baseRef} in ${q.root}`, {
       hint: `Set \`base\` in ${configFileName(q.config.file)} to an existing branch, or commit once.`,
     });
   }
