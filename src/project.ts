@@ -8,7 +8,7 @@ import type { Config } from './config-schema.js';
 import { lintContracts, lintSalvaged, unknownDependencies } from './contracts/lint.js';
 import { readContracts } from './contracts/load.js';
 import type { Contract } from './contracts/schema.js';
-import { type Diagnostic, formatLocation, formatUserError, UserError } from './errors.js';
+import { type Diagnostic, formatLocation, formatUserError, type Result, UserError } from './errors.js';
 import { findMainWorktree, gitRaw } from './git/git.js';
 import { buildPlan } from './graph/plan.js';
 import type { Plan } from './graph/types.js';
@@ -38,8 +38,6 @@ export type ContractsUse = CacheUse;
  */
 export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Promise<Project> {
   const root = await findMainWorktree(cwd);
-  // git lists the tracked files while the config and contracts are read and parsed.
-  const listing = trackedFiles(root);
   const config = loadConfig(root);
   if (!config.ok) {
     throw new UserError('config/invalid', 'the configuration is invalid', {
@@ -60,7 +58,7 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
   const { contracts, errors, warnings, folders } = read.value;
   if (errors.length > 0) {
     // The same errors `baton lint` names: those of the contracts that did parse (cycles, repeated ids) too.
-    const parsed = lintParsed(contracts, new Set(folders), await listing).filter(
+    const parsed = lintParsed(contracts, new Set(folders), await trackedFiles(root)).filter(
       (d) => d.severity === 'error',
     );
     throw new UserError('contracts/invalid', countProblems([...errors, ...parsed]), {
@@ -68,7 +66,7 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
     });
   }
   if (contracts.length === 0) throw noContracts(config.value, warnings);
-  const plan = buildPlan(contracts, { files: await listing });
+  const plan = await planWithFiles(contracts, root);
   if (!plan.ok) {
     throw new UserError('contracts/invalid', countProblems(plan.errors), {
       diagnostics: [...plan.errors, ...warnings],
@@ -81,6 +79,17 @@ export async function loadProject(cwd: string, use: ContractsUse = 'decide'): Pr
     logPath: logPathFor(root),
     warnings: [...config.warnings, ...warnings, ...plan.warnings],
   };
+}
+
+/**
+ * The plan, with the tracked files listed (one git process) only when its ownership overlaps can use
+ * them: when some pair's globs can meet and their sample paths did not (`unsettled`). Contracts whose
+ * `owns` lie apart, as most do, are planned without asking git.
+ */
+async function planWithFiles(contracts: readonly Contract[], root: string): Promise<Result<Plan>> {
+  const plan = buildPlan(contracts);
+  if (!plan.ok || plan.value.integration_points.unsettled === 0) return plan;
+  return buildPlan(contracts, { files: await trackedFiles(root) });
 }
 
 /**

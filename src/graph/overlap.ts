@@ -155,6 +155,16 @@ export function globsOverlap(a: string, b: string): string | undefined {
   return undefined;
 }
 
+/** What `findOverlaps` found, and how many pairs only tracked files could still show overlapping. */
+export interface OverlapJudgment {
+  overlaps: OwnershipOverlap[];
+  /**
+   * Unrelated pairs whose globs can meet (one's literal folder holds the other's) but whose sample paths
+   * did not: only a tracked file both match can show them overlapping. With none, `files` changes nothing.
+   */
+  open: number;
+}
+
 /**
  * Pairs of features whose `owns` globs overlap although neither depends on the other, judged from the
  * globs themselves and from repository files matching both (pure; `files` are paths relative to the root).
@@ -164,6 +174,15 @@ export function findOverlaps(
   related: (a: string, b: string) => boolean,
   files: readonly string[] = [],
 ): OwnershipOverlap[] {
+  return judgeOverlaps(contracts, related, files).overlaps;
+}
+
+/** `findOverlaps`, with how many pairs were left for the tracked files to settle (`open`). */
+export function judgeOverlaps(
+  contracts: readonly Contract[],
+  related: (a: string, b: string) => boolean,
+  files: readonly string[] = [],
+): OverlapJudgment {
   const prepared = contracts.map((c) => c.owns.flatMap(expandOwnedPattern).map(prepare));
   // Globs indexed by literal base: two globs can only meet when one base is the other or an ancestor of it,
   // so each glob is compared with the globs filed under its base's ancestors, not with every other glob.
@@ -191,6 +210,7 @@ export function findOverlaps(
   const narrowed = contracts.map((c) => (c.owns.some(isExclusion) ? compileOwns(c.owns) : undefined));
   const owns = (k: number, path: string) => narrowed[k]?.(path) ?? true;
   const found = new Map<number, OwnershipOverlap>();
+  let open = 0;
   for (const pair of [...candidates].sort((x, y) => x - y)) {
     const i = Math.floor(pair / n);
     const j = pair % n;
@@ -200,9 +220,11 @@ export function findOverlaps(
     // The first path both own that neither takes away (`!…`); a pair of globs gives one sample each.
     const w = firstWitness(prepared[i] ?? [], prepared[j] ?? [], (path) => owns(i, path) && owns(j, path));
     if (w !== undefined) found.set(pair, pairOf(ci.feature_id, cj.feature_id, w));
+    else open++;
   }
-  // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes).
-  for (const file of files) {
+  // A tracked file matched by both catches overlaps the sample paths miss (extglobs, classes): only
+  // among the open pairs, so with none there is nothing to look for.
+  for (const file of open > 0 ? files : []) {
     const path = file.replace(/^\.\//, '');
     const owners = new Set<number>();
     for (const prefix of ancestorsOf(path)) {
@@ -224,7 +246,8 @@ export function findOverlaps(
       }
     }
   }
-  return [...found.values()].sort((p, q) => p.a.localeCompare(q.a) || p.b.localeCompare(q.b));
+  const overlaps = [...found.values()].sort((p, q) => p.a.localeCompare(q.a) || p.b.localeCompare(q.b));
+  return { overlaps, open };
 }
 
 /** `src/a/b` → `''`, `src`, `src/a`, `src/a/b`: the folders a path sits in, and the path itself. */

@@ -3,7 +3,7 @@ import { diagnosticAt } from '../contracts/diagnostic-at.js';
 import { type Contract, MAX_ESTIMATE_MINUTES } from '../contracts/schema.js';
 import type { Diagnostic, Result } from '../errors.js';
 import { dependencyRelation } from './ancestors.js';
-import { findOverlaps } from './overlap.js';
+import { judgeOverlaps } from './overlap.js';
 import { byString, sequenceGraph } from './sequence.js';
 import type { Edge, Plan } from './types.js';
 
@@ -43,7 +43,7 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
 
   const { related } = dependencyRelation(order, (id) => byId.get(id)?.depends_on.features ?? []);
   const features = order.map((id) => byId.get(id) as Contract);
-  const overlaps = findOverlaps(features, related, options.files);
+  const { overlaps, open: unsettled } = judgeOverlaps(features, related, options.files);
 
   const n = features.length;
   const sequential = features.reduce((sum, c) => sum + (c.estimate_minutes ?? 0), 0);
@@ -57,7 +57,7 @@ export function buildPlan(contracts: readonly Contract[], options: BuildPlanOpti
     edges,
     critical_path: critical,
     unestimated,
-    integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps },
+    integration_points: { potential: (n * (n - 1)) / 2, declared: edges.length, overlaps, unsettled },
     amdahl: {
       sequential_minutes: sequential,
       parallel_minutes: critical.minutes,

@@ -41,6 +41,12 @@ export interface Plan {
     readonly declared: number;
     /** Pairs whose owned paths overlap without a dependency (owns overlaps: predicted conflicts). */
     readonly overlaps: readonly OwnershipOverlap[];
+    /**
+     * Unrelated pairs whose globs can meet but whose sample paths did not (`OverlapJudgment.open`): a
+     * plan made without the tracked files (`BuildPlanOptions.files`) may miss an overlap only when this
+     * is above 0, and `loadProject` lists the files only then.
+     */
+    readonly unsettled: number;
   };
   readonly amdahl: {
     /** Sum of the estimates given (a contract without one adds nothing). */

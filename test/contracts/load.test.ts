@@ -7,6 +7,7 @@ import { loadContracts, rereadContract } from '../../src/contracts/load.js';
 import { UserError } from '../../src/errors.js';
 import { loadProject, selectFeatures } from '../../src/project.js';
 import { runBaton } from '../rig/cli.js';
+import { gitProcessesDuring } from '../rig/git-trace.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -193,6 +194,23 @@ describe('loadProject', () => {
     });
     const project = await loadProject(r.root);
     expect(project.plan.integration_points.overlaps).toEqual([{ a: 'a', b: 'b', pattern: 'src/db.ts' }]);
+  });
+
+  it('lists the tracked files only when an overlap could hide in them', async () => {
+    const r = repo({ 'specs/a/contract.md': contract('a'), 'specs/b/contract.md': contract('b') });
+    const apart = await gitProcessesDuring(r.root, async () => {
+      await loadProject(r.root);
+    });
+    expect(apart.filter((cmd) => cmd.includes(' ls-files'))).toEqual([]);
+    // Globs whose sample paths miss each other: only a file both match could show them overlapping.
+    r.commit('owns that may meet', {
+      'specs/a/contract.md': '---\nfeature_id: a\nowns: ["src/+(db|cache).ts"]\n---\n',
+      'specs/b/contract.md': '---\nfeature_id: b\nowns: ["src/d?.ts"]\n---\n',
+    });
+    const meet = await gitProcessesDuring(r.root, async () => {
+      await loadProject(r.root);
+    });
+    expect(meet.filter((cmd) => cmd.includes(' ls-files'))).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Contract } from '../../src/contracts/schema.js';
-import { findOverlaps, globsOverlap } from '../../src/graph/overlap.js';
+import { findOverlaps, globsOverlap, judgeOverlaps } from '../../src/graph/overlap.js';
 
 describe('globsOverlap', () => {
   it.each([
@@ -41,6 +41,19 @@ describe('findOverlaps', () => {
     expect(findOverlaps(contracts, () => false, ['src/db.ts', 'README.md'])).toEqual([
       { a: 'a', b: 'b', pattern: 'src/db.ts' },
     ]);
+  });
+
+  it('counts the pairs only tracked files could still show overlapping, and no others', () => {
+    const meet = [owner('a', ['src/+(db|cache).ts']), owner('b', ['src/d?.ts'])];
+    expect(judgeOverlaps(meet, () => false).open).toBe(1);
+    // Found by their sample paths, apart, or related: nothing a file could add.
+    const sampled = [owner('a', ['src/**']), owner('b', ['src/b/**'])];
+    expect(judgeOverlaps(sampled, () => false)).toEqual({
+      overlaps: [{ a: 'a', b: 'b', pattern: 'src/b/**' }],
+      open: 0,
+    });
+    expect(judgeOverlaps([owner('a', ['src/a/**']), owner('b', ['src/b/**'])], () => false).open).toBe(0);
+    expect(judgeOverlaps(meet, () => true).open).toBe(0);
   });
 
   it('skips related pairs and features without owns', () => {

@@ -48,7 +48,7 @@ export function planOf(contracts: Contract[]): Plan {
     edges: contracts.flatMap((c) => c.depends_on.features.map((from) => ({ from, to: c.feature_id }))),
     critical_path: { feature_ids: [], minutes: 0 },
     unestimated: order.filter((id) => byId.get(id)?.estimate_minutes === undefined),
-    integration_points: { potential: (n * (n - 1)) / 2, declared: 0, overlaps: [] },
+    integration_points: { potential: (n * (n - 1)) / 2, declared: 0, overlaps: [], unsettled: 0 },
     amdahl: { sequential_minutes: 0, parallel_minutes: 0, max_speedup: undefined },
   };
 }

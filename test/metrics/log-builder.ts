@@ -213,6 +213,7 @@ export function handPlan(args: {
       potential: (n * (n - 1)) / 2,
       declared: args.edges?.length ?? 0,
       overlaps: args.overlaps ?? [],
+      unsettled: 0,
     },
     amdahl: {
       sequential_minutes: sequential,
