@@ -305,6 +305,7 @@ async function integrateAnew(a: AnewInput): Promise<Printed | undefined> {
     baseName: prediction.base_name,
     commits: selection.commits,
     bases: selection.bases,
+    changed: prediction.changed,
     worktreePath: join(project.config.worktrees, 'integration'),
     fresh: Boolean(flags.fresh),
     ...(a.ids.length > 0 ? { named: a.ids } : {}),

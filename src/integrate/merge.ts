@@ -83,7 +83,11 @@ export async function startIntegration(o: StartIntegrationOptions): Promise<Inte
   if (o.fresh) await recordDiscarded(session, o);
   emit(session, { type: 'phase.started', phase: 'integration' });
   try {
-    session.changed = await ownChanges(session, o.base, session.order);
+    const measured = o.changed;
+    session.changed =
+      measured !== undefined && session.order.every((id) => measured[id] !== undefined)
+        ? { ...measured }
+        : await ownChanges(session, o.base, session.order);
     // Made now, at the base: its submodules as the main checkout has them, but for those a feature
     // moves (a merge would leave their checkout behind the commit it records, and its tests see it changed).
     if (wt.created) {

@@ -229,6 +229,12 @@ export interface StartIntegrationOptions extends IntegrationSettings {
   commits?: Readonly<Record<string, string>>;
   /** The commit each feature's branch was cut from, where the log says (for `--into`'s `foreignBases`). */
   bases?: Readonly<Record<string, string>>;
+  /**
+   * What each feature changed since its own work began, as the prediction measured it a moment before on
+   * the same branches (`Prediction.changed`, `collectBranchChanges`): not measured again. Absent, or
+   * missing a feature to merge, it is measured when the integration starts.
+   */
+  changed?: Readonly<Record<string, readonly string[]>>;
   /** Where the integration worktree goes when there is none yet. */
   worktreePath: string;
   fresh: boolean;
