@@ -95,7 +95,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--no-wait-for-deps', 'with --resume: start every feature at once (contract-first)')
     .option(
       '--base <ref>',
-      'branch or commit to cut the feature branches from (default: config base, else HEAD)',
+      "branch or commit to cut the feature branches from (default: config base, else HEAD); one of Baton's own baton/* branches is refused (run/bad-base), as clean refuses it",
     )
     .option(
       '--attempts <n|agents>',
