@@ -33,6 +33,7 @@ import { createLogSink, type EventSink } from '../log/sink.js';
 import { attemptTime } from '../metrics/integration.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
+import { integrationPortRoomRefusal } from '../runner/port-room.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -361,6 +362,10 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     });
   // `--continue` too: a command is never taken from the log, which any process can append to.
   const test = flags.test ?? project.config.test;
+  // Its PORT must be one a server can listen on: refused before anything is merged.
+  const noRoom =
+    test && !flags.predictOnly ? integrationPortRoomRefusal(project.plan, project.config) : undefined;
+  if (noRoom) throw noRoom;
   return {
     root: project.root,
     plan: project.plan,
