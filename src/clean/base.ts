@@ -118,6 +118,14 @@ export function namedBatonBranch(base: string, full: string | undefined): string
   return undefined;
 }
 
+/**
+ * The Baton branch a named base stands for in the repository at `cwd` (`namedBatonBranch` on the ref
+ * git resolves it to), else undefined: the one rule by which clean, run and integrate refuse a base.
+ */
+export async function batonBranchOfBase(cwd: string, base: string): Promise<string | undefined> {
+  return namedBatonBranch(base, await symbolicFullName(cwd, base));
+}
+
 /** The full ref name git resolves `name` to (`refs/heads/main`), `HEAD` for a detached one, else undefined. */
 async function symbolicFullName(cwd: string, name: string): Promise<string | undefined> {
   // `name` resolved as a commit already (`resolveCommit`), so it is no option. git 2.39's rev-parse

@@ -9,7 +9,12 @@ import { agentResolver, assertResolversInstalled } from '../integrate/agent-reso
 import { chooseForIntegration } from '../integrate/choose.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
 import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
-import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
+import {
+  assertIntoBranch,
+  assertIntoHoldsBases,
+  batonBaseRefusal,
+  defaultBaseRef,
+} from '../integrate/into.js';
 import { assertIntoHoldsBase } from '../integrate/into-holds.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { nothingToMerge } from '../integrate/nothing-to-merge.js';
@@ -28,6 +33,7 @@ import { createLogSink, type EventSink } from '../log/sink.js';
 import { attemptTime } from '../metrics/integration.js';
 import { loadProject, type Project, selectFeatures } from '../project.js';
 import { stoppedBy } from '../runner/outcome.js';
+import { integrationPortRoomRefusal } from '../runner/port-room.js';
 import { palette } from '../terminal/style.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
 import type { RegisterCommand } from './commands.js';
@@ -81,7 +87,7 @@ export const registerIntegrate: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--base <ref>',
-      'where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD); a default that lacks the commit the features were cut from is refused (integrate/base-lacks-cut), a base named here is taken as it is',
+      "where baton/integration starts (default: config base, else the --into branch, else the checkout HEAD); a default that lacks the commit the features were cut from is refused (integrate/base-lacks-cut), a base named here is taken as it is, but one of Baton's own baton/* branches is refused (integrate/bad-base), as clean refuses it",
     )
     .option('--json', 'print the prediction and the merge results as JSON')
     .addHelpText('after', INTEGRATE_HELP_AFTER)
@@ -206,7 +212,11 @@ function baseRefOf(project: Project, flags: IntegrateFlags): string {
 async function baseCommit(project: Project, flags: IntegrateFlags): Promise<string> {
   const baseRef = baseRefOf(project, flags);
   const base = await resolveCommit(project.root, baseRef);
-  if (base !== undefined) return base;
+  if (base !== undefined) {
+    const batonBase = await batonBaseRefusal(project.root, flags.base, project.config);
+    if (batonBase) throw batonBase;
+    return base;
+  }
   if ((await resolveCommit(project.root, 'HEAD')) === undefined) {
     throw new UserError(
       'integrate/no-commits',
@@ -353,6 +363,10 @@ function integrationSettings(i: SettingsInput): IntegrationSettings {
     });
   // `--continue` too: a command is never taken from the log, which any process can append to.
   const test = flags.test ?? project.config.test;
+  // Its PORT must be one a server can listen on: refused before anything is merged.
+  const noRoom =
+    test && !flags.predictOnly ? integrationPortRoomRefusal(project.plan, project.config) : undefined;
+  if (noRoom) throw noRoom;
   return {
     root: project.root,
     plan: project.plan,

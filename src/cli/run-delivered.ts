@@ -5,6 +5,7 @@ import { existingBranches } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { Project } from '../project.js';
+import { batonBaseError } from '../runner/delivered.js';
 import type { CliContext } from './context.js';
 
 /**
@@ -18,6 +19,9 @@ export async function leaveOutDelivered(
   ids: readonly string[],
   flagBase: string | undefined,
 ): Promise<readonly string[] | undefined> {
+  // A base that is a Baton branch is refused before anything is judged delivered against it.
+  const batonBase = await batonBaseError(project.root, flagBase, project.config);
+  if (batonBase) throw batonBase;
   const { state } = foldLogCached(project.logPath, 'decide');
   const base = runBase(flagBase, project.config);
   const delivered = await deliveredFeatures(project.root, state.features, ids, base);

@@ -17,6 +17,18 @@ export function interactiveByDefault(config: Config, flags: Pick<RunFlags, 'inte
   return flags.interactive ?? config.interactive?.enabled ?? false;
 }
 
+/** `--auto-finish` read (undefined when not given), or a usage error (exit 2). */
+export function readAutoFinishFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new UserError('run/bad-auto-finish', `--auto-finish must be a number of seconds, got "${text}"`, {
+      exitCode: 2,
+    });
+  }
+  return seconds;
+}
+
 /**
  * The config with `--interactive` / `--no-interactive` / `--auto-finish` applied; refuses, saying how to install tmux,
  * when any selected feature would run interactively without it.
@@ -34,23 +46,10 @@ export function interactiveConfig(
     bell: false,
     notify: false,
   };
-  let autoFinish = base.auto_finish_s;
-  if (flags.autoFinish !== undefined) {
-    autoFinish = Number(flags.autoFinish);
-    if (!Number.isFinite(autoFinish) || autoFinish < 0) {
-      throw new UserError(
-        'run/bad-auto-finish',
-        `--auto-finish must be a number of seconds, got "${flags.autoFinish}"`,
-        {
-          exitCode: 2,
-        },
-      );
-    }
-  }
   const interactive = {
     ...base,
     enabled: interactiveByDefault(project.config, flags),
-    auto_finish_s: autoFinish,
+    auto_finish_s: readAutoFinishFlag(flags.autoFinish) ?? base.auto_finish_s,
   };
   const config = { ...project.config, interactive };
   if (!flags.dryRun) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
+import { resolveAdapter } from '../agents/registry.js';
 import { parseAttemptsFlag } from '../attempts/plan.js';
 import type { AttemptsSpec, SelectPolicy } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
@@ -24,7 +25,7 @@ import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer, type ProgressRenderer } from './progress.js';
 import { leaveOutDelivered } from './run-delivered.js';
-import { interactiveConfig, resumedInteractive } from './run-interactive.js';
+import { interactiveConfig, readAutoFinishFlag, resumedInteractive } from './run-interactive.js';
 import { assertQueueable } from './run-queue-refusals.js';
 import { nothingToRunJson, reportRunSummary } from './run-summary.js';
 
@@ -48,11 +49,15 @@ export interface RunFlags {
   select?: SelectPolicy;
 }
 
-/** `--attempts` read, or a usage error (exit 2) saying what was expected. */
+/**
+ * `--attempts` read, or a usage error (exit 2) saying what was expected; the agents it names must be
+ * ones Baton knows (`resolveAdapter`'s refusal, as when they start).
+ */
 function readAttemptsFlag(text: string | undefined): AttemptsSpec | undefined {
   if (text === undefined) return undefined;
   const parsed = parseAttemptsFlag(text);
   if (!parsed.ok) throw new UserError('run/bad-attempts', parsed.message, { exitCode: 2 });
+  if (Array.isArray(parsed.value)) for (const name of parsed.value) resolveAdapter(name);
   return parsed.value;
 }
 
@@ -95,7 +100,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     .option('--no-wait-for-deps', 'with --resume: start every feature at once (contract-first)')
     .option(
       '--base <ref>',
-      'branch or commit to cut the feature branches from (default: config base, else HEAD)',
+      "branch or commit to cut the feature branches from (default: config base, else HEAD); one of Baton's own baton/* branches is refused (run/bad-base), as clean refuses it",
     )
     .option(
       '--attempts <n|agents>',
@@ -184,6 +189,8 @@ async function runCommand(
   const concurrency = readJobsFlag('run', flags.jobs, undefined);
   const attempts = readAttemptsFlag(flags.attempts);
   const radarSeconds = readRadarSeconds(flags.radarInterval, loaded.config.radar_interval_s);
+  readAutoFinishFlag(flags.autoFinish);
+  if (flags.agent !== undefined) resolveAdapter(flags.agent);
   const queue = queueSetting(flags.queue, loaded.config, ctx.env);
   const queued = queue !== undefined && !flags.dryRun;
   // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it

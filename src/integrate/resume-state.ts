@@ -117,6 +117,7 @@ function skippedStep(m: MergeRecord, skipped: MergeSkipped | undefined): MergeSt
       status: 'not-merged',
       feature_status: skipped?.status ?? 'pending',
       reason,
+      ...(skipped?.recheck ? { recheck: true as const } : {}),
     };
   }
   return { feature_id: m.feature_id, status: 'skipped', reason };

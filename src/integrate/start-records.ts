@@ -43,19 +43,22 @@ export function recordLeftOut(session: Session, o: StartIntegrationOptions): voi
     emit(session, { type: 'merge.skipped', feature_id: id, reason, kind: 'not-run' });
   }
   for (const x of o.excluded ?? []) {
+    const recheck = o.recheck?.includes(x.feature_id) ? { recheck: true as const } : {};
     session.steps.set(x.feature_id, {
       feature_id: x.feature_id,
       status: 'not-merged',
       feature_status: x.status,
       reason: x.reason,
-      ...(o.recheck?.includes(x.feature_id) ? { recheck: true as const } : {}),
+      ...recheck,
     });
+    // Recorded too: `--continue` rebuilds the step from this event, and names verify for it as this start does.
     emit(session, {
       type: 'merge.skipped',
       feature_id: x.feature_id,
       reason: x.reason,
       kind: 'excluded',
       status: x.status,
+      ...recheck,
     });
   }
 }

@@ -88,6 +88,11 @@ export const INTEGRATION_EVENT_MAKERS = {
       kind: z.optional(z.enum(['not-run', 'excluded', 'conflict', 'dependency', 'nothing-to-merge'])),
       /** The feature's folded status, for `kind: excluded`. */
       status: z.optional(z.enum(FEATURE_STATUSES)),
+      /**
+       * For `kind: excluded`: its branch moved since its checks failed, so `baton verify` is next, not a
+       * rerun (`MergeStep`'s `recheck`, which `--continue` takes from here).
+       */
+      recheck: z.optional(z.literal(true)),
     }),
   /** The test command ran after a merge. */
   'integration.tested': () =>

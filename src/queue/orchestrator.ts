@@ -14,7 +14,7 @@ import type { Clock } from '../log/append.js';
 import type { BatonEvent, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
-import { badBaseError } from '../runner/delivered.js';
+import { badBaseError, batonBaseError } from '../runner/delivered.js';
 import { runOutcome } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -89,6 +89,8 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
   const base = runBase(opts.base, opts.config);
   const baseCommit = await resolveCommit(opts.root, base);
   if (!baseCommit) throw badBaseError(opts.base, opts.config);
+  const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
+  if (batonBase) throw batonBase;
   const branches = await existingBranches(opts.root, opts.featureIds.map(featureBranch));
   for (const id of opts.featureIds) {
     if (branches.has(featureBranch(id))) {

@@ -32,7 +32,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
-import { badBaseError } from './delivered.js';
+import { badBaseError, batonBaseError } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { portRoomRefusal } from './port-room.js';
 import { assertNothingUncommitted } from './restart.js';
@@ -289,6 +289,8 @@ export async function preflight(
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
   if (!baseCommit) throw badBaseError(opts.base, opts.config);
+  const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
+  if (batonBase) throw batonBase;
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
   const submodules = await submoduleWarning(opts.root);

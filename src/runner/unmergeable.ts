@@ -3,6 +3,7 @@
  * state (`.baton/`, which a merge would lay over the user's log) and a nested git repository that
  * `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
  */
+import { GitDeadlineError } from '../git/deadline.js';
 import { gitRaw } from '../git/git.js';
 import { type Committed, gitSequence, type SequenceLimits, throwOnFailure } from '../git/sequence.js';
 import { isStatePath } from '../log/paths.js';
@@ -76,8 +77,10 @@ export async function findUnmergeable(
  * Takes back the commit Baton just made (`git reset` to its parent: the branch and index move, the
  * files stay as the agent left them), so a branch refused for what it holds does not keep it. The
  * unstaging reads the work tree's `.gitattributes`, which a FIFO the agent left blocks for ever: under
- * `limits`' deadline it is stopped (a `GitDeadlineError`), and the branch, moved first by a soft reset
- * that reads no file of the work tree, is back all the same.
+ * `limits`' deadline it is stopped (a `GitDeadlineError`, thrown), and the branch, moved first by a soft
+ * reset that reads no file of the work tree, is back all the same; the index is then set to the parent's
+ * tree by `git read-tree`, which reads no file of the work tree either (git removed its `index.lock` on
+ * the deadline's SIGTERM), so the agent's work is left unstaged in the worktree, as a reset leaves it.
  */
 export async function takeBackCommit(
   worktree: string,
@@ -89,5 +92,13 @@ export async function takeBackCommit(
     { args: ['reset', '--quiet', '--soft', `${commit}~1`], mayFail: true },
     { args: ['reset', '--quiet', `${commit}~1`] },
   ];
-  throwOnFailure(steps, await gitSequence(worktree, steps, limits));
+  const out = await gitSequence(worktree, steps, limits).catch(async (e: unknown) => {
+    if (!(e instanceof GitDeadlineError)) throw e;
+    // Under the deadline too; the take-back is said stopped whether or not this unstaged the work.
+    await gitSequence(worktree, [{ args: ['read-tree', `${commit}~1`], mayFail: true }], limits).catch(
+      () => {},
+    );
+    throw e;
+  });
+  throwOnFailure(steps, out);
 }

@@ -6,7 +6,7 @@
  */
 
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATON_BIN } from '../rig/cli.js';
@@ -133,6 +133,14 @@ describe('adversarial: a FIFO .gitignore in the agent’s worktree', () => {
       encoding: 'utf8',
     });
     expect(tip.stdout).not.toContain('Baton-Unit: f1');
+    // And the index with it: the agent's work is unstaged, not lost (its files stay in the worktree).
+    const wt = join(`${repo.root}.baton-worktrees`, 'f1');
+    // (Trees compared without a look at the worktree, whose `.gitattributes` is the FIFO.)
+    const git = (...args: string[]) =>
+      spawnSync('git', args, { cwd: wt, encoding: 'utf8', timeout: 10_000 }).stdout.trim();
+    expect(git('write-tree')).toBe(git('rev-parse', 'HEAD^{tree}'));
+    expect(readFileSync(join(wt, 'README.md'), 'utf8')).toContain('more');
+    expect(existsSync(join(wt, 'nested', '.git'))).toBe(true);
   });
 
   it('the look at changed submodules is stopped at its deadline: the run ends, the feature completes, a warning says why', () => {

@@ -73,4 +73,34 @@ describe('a feature fixed on its branch since its checks failed', () => {
     );
     expect(r.stdout).not.toContain('run --resume');
   });
+
+  it('names verify after --continue too, as the start of that integration did', async () => {
+    // a and c write shared.txt apart: merging c stops at the conflict with a.
+    const writesShared = (id: string) => ({
+      id,
+      owns: [`src/${id}/**`, 'shared.txt'],
+      agent: { command: `echo ${id} > shared.txt` },
+    });
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': '{ "test": "true" }\n',
+      ...contractFiles([writesShared('a'), writesShared('c'), okCheckedFeature('p', 'C')]),
+    });
+    repos.push(repo);
+    expect((await runBaton(['run'], { cwd: repo.root })).stdout).toContain('p: failed-checks');
+    fixP(repo);
+    const stopped = await runBaton(['integrate'], { cwd: repo.root });
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(1);
+    expect(stopped.stdout).toContain('  baton integrate --continue');
+    const wt = repo.git('worktree', 'list', '--porcelain').match(/^worktree (.*integration)$/m)?.[1];
+    if (wt === undefined) throw new Error('no integration worktree');
+    execFileSync('sh', ['-c', 'echo a and c > shared.txt && git add shared.txt'], { cwd: wt, env: GIT_ENV });
+    const r = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/Integration partial .*: 2 of 3 merged/);
+    expect(r.stdout).toContain(
+      'hint: Run `baton verify p` (its branch moved since its checks failed: verify checks it as it is now), then integrate again; or, to take what merged:',
+    );
+    expect(r.stdout).not.toContain('run --resume');
+  });
 });

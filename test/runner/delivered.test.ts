@@ -87,10 +87,22 @@ describe('a plain run leaves out features whose work the base holds', () => {
       [['-j', '0'], 'run/bad-jobs'],
       [['--attempts', '0'], 'run/bad-attempts'],
       [['--radar-interval', '-5'], 'run/bad-radar-interval'],
+      [['--auto-finish', 'soon'], 'run/bad-auto-finish'],
     ] as const) {
       const bad = await baton(repo, ['run', ...flags]);
       expect(bad.code, bad.stdout).toBe(2);
       expect(bad.stderr).toContain(`[${code}]`);
+    }
+    // An agent Baton does not know, by --agent or among --attempts', is refused as when it would start.
+    for (const flags of [
+      ['--agent', 'zz'],
+      ['--attempts', 'zz'],
+      ['--attempts', 'claude,zz'],
+    ]) {
+      const bad = await baton(repo, ['run', ...flags]);
+      expect(bad.code, bad.stdout).toBe(1);
+      expect(bad.stderr).toContain('baton: unknown agent "zz"');
+      expect(bad.stderr).toContain('[agents/unknown]');
     }
     expect(runsStarted(repo)).toBe(before);
 

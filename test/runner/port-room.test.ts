@@ -66,4 +66,33 @@ describe('port blocks past 65535', () => {
     const r = await runBaton(['run', 'f6', '--dry-run'], { cwd: repo.root });
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
+
+  it("refuses an integration whose test command's block, the one after every feature's, would end above 65535", async () => {
+    // 53 features from 65000: the last, f53, is block 52, 65520-65529, inside, so it runs; the
+    // integration's is block 53, 65530-65539.
+    const ids = Array.from({ length: 53 }, (_, i) => `f${i + 1}`);
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.yaml': 'port_base: 65000\n',
+      ...contractFiles(
+        ids.map((id) => ({
+          id,
+          agent: { command: `mkdir -p src/${id} && echo "$PORT" > src/${id}/port.txt` },
+        })),
+      ),
+    });
+    repos.push(repo);
+    const run = await runBaton(['run', 'f53'], { cwd: repo.root });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const r = await runBaton(['integrate', 'f53', '--test', 'test "$PORT" -le 65535'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      "baton: `port_base` 65000 (in baton.yaml) leaves no room for this integration's test command's port: it needs 54 blocks of 10, and the last, 65530-65539, ends above 65535, the highest TCP port [integrate/ports-exhausted]",
+    );
+    expect(r.stderr).toContain('hint: Set `port_base` in baton.yaml to at most 64996, then integrate again.');
+    expect(repo.git('branch', '--list', 'baton/integration')).toBe('');
+    // Without a test command no PORT of that block is handed out: the integration goes on.
+    const plain = await runBaton(['integrate', 'f53'], { cwd: repo.root });
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+  });
 });
