@@ -41,7 +41,7 @@ export interface SubmoduleFacts {
   stranded: string[];
   /** Checked-out submodules with uncommitted changes of their own. */
   dirty: string[];
-  /** Commits the branch or a checked-out submodule points to that only the worktree's copy holds. */
+  /** Commits the branch, the worktree's gitlink or a checked-out submodule points to that only the worktree's copy holds. */
   unique: UniqueSubmoduleCommit[];
   /** Checked-out submodules that hold nothing unique: removed before the worktree is. */
   checkedOut: CheckedOutSubmodule[];
@@ -96,6 +96,10 @@ export async function inspectSubmodules(
     if (sub.head !== link.commit) wanted.add(sub.head);
     const store = await mainStore(root, link.path, names.get(link.path) ?? link.path);
     if (store !== undefined && samePath(store, sub.gitDir)) continue;
+    // The commit the worktree's gitlink records, whoever set it, when this copy holds it: once the branch
+    // is merged its own commits set nothing (`tip ^base` is empty), yet the base now points to that commit.
+    if (store !== undefined && (await missingFrom(sub.gitDir, [link.commit])).length === 0)
+      wanted.add(link.commit);
     const missing = store === undefined ? [...wanted] : await missingFrom(store, [...wanted]);
     for (const commit of missing)
       facts.unique.push({ path: link.path, commit, ...(store !== undefined ? { mainStore: store } : {}) });
@@ -138,6 +142,27 @@ async function gitlinksSet(
     set.set(path, commits);
   }
   return set;
+}
+
+/**
+ * The gitlinks the commit `tip` records whose commit the main checkout's copy of that submodule lacks,
+ * named by path and that copy; a submodule the main checkout keeps no copy of is not judged.
+ */
+export async function gitlinksMainLacks(root: string, tip: string): Promise<UniqueSubmoduleCommit[]> {
+  if ((await gitRaw(root, ['cat-file', '-e', `${tip}:.gitmodules`])).exitCode !== 0) return [];
+  const r = await gitRaw(root, ['ls-tree', '-r', '-z', '--full-tree', tip]);
+  if (r.exitCode !== 0) return [];
+  const names = new Map((await registeredSubmodules(root)).map((s) => [s.path, s.name]));
+  const out: UniqueSubmoduleCommit[] = [];
+  for (const e of r.stdout.split('\0')) {
+    // `<mode> <type> <object>\t<path>`
+    const m = /^(\d+) \w+ ([0-9a-f]+)\t(.*)$/s.exec(e);
+    if (m?.[1] !== GITLINK || !m[2] || !m[3]) continue;
+    const store = await mainStore(root, m[3], names.get(m[3]) ?? m[3]);
+    if (store !== undefined && (await missingFrom(store, [m[2]])).length > 0)
+      out.push({ path: m[3], commit: m[2], mainStore: store });
+  }
+  return out;
 }
 
 /** The worktree's admin `modules` folder (`.git/worktrees/<id>/modules`), where its submodules keep their repositories. */

@@ -30,7 +30,13 @@ import {
   type LogReading,
   readable,
 } from './repository.js';
-import { checkQueue, checkTmux, configRefusals, refusalDetail } from './run-refusals.js';
+import {
+  checkQueue,
+  checkSuperprojectWorktrees,
+  checkTmux,
+  configRefusals,
+  refusalDetail,
+} from './run-refusals.js';
 import { checkFinishedWorktrees, checkStaleRecords, worktreeDisk } from './worktrees.js';
 
 /** A lock file younger than this may belong to a git that is running right now. */
@@ -80,7 +86,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   if (config.ok) {
     const tmux = checkTmux(configured.features, config.value, o.env);
     const queue = await checkQueue(config.value, o.env);
-    for (const c of [tmux, queue]) if (c) checks.push(c);
+    const inSuper = await checkSuperprojectWorktrees(root, config.value);
+    for (const c of [tmux, queue, inSuper]) if (c) checks.push(c);
   }
   if (head) {
     const runRefuses = refusesDirty({ config: config.ok ? config.value : { base: undefined } });

@@ -13,7 +13,7 @@ import { tmuxInstalled } from '../interactive/tmux.js';
 import { redactUrl } from '../queue/names.js';
 import { queueSetting } from '../queue/setting.js';
 import { badBaseError } from '../runner/delivered.js';
-import { checkWorktreesFolder } from '../runner/worktrees-folder.js';
+import { checkWorktreesFolder, worktreesInSuperproject } from '../runner/worktrees-folder.js';
 import { check, type DoctorCheck } from './check.js';
 
 /** The config's settings every run refuses (a bad `base`, a worktrees folder where none may be), first first. */
@@ -75,4 +75,13 @@ export async function checkQueue(config: Config, env: NodeJS.ProcessEnv): Promis
     if (!(err instanceof UserError)) throw err;
     return check('queue', 'fail', refusalDetail(err), err.hint);
   }
+}
+
+/** A warning when the worktrees folder shows in a superproject's checkout (`worktreesInSuperproject`); undefined otherwise. */
+export async function checkSuperprojectWorktrees(
+  root: string,
+  config: Config,
+): Promise<DoctorCheck | undefined> {
+  const words = await worktreesInSuperproject(root, config);
+  return words === undefined ? undefined : check('worktrees folder', 'warn', words);
 }

@@ -9,6 +9,7 @@ import { unitPortBlock } from '../unit-ports.js';
 import { sessionFlags } from './continue-command.js';
 import { foreignBases, type IntoInput, intoRefusal, MERGED_RESULT, moveInto } from './into.js';
 import { baseOutside, type CarriedQuery, carriedLeftOut } from './into-holds.js';
+import { unkeptSubmoduleNotes } from './into-submodules.js';
 import { promotionChecks, promotionRefusal } from './promotion.js';
 import {
   contractOf,
@@ -195,6 +196,7 @@ async function moveUnlessInterrupted(
   const stopped = gate.interrupted || (!own && interrupted(session));
   const input: IntoInput = stopped ? { ...gate.input, outcome: 'interrupted' } : gate.input;
   const into = await moveInto(session.s.root, input, commit, session.s.signal);
+  if (into.moved) session.notes.push(...(await unkeptSubmoduleNotes(session.s.root, into.branch, commit)));
   if (into.moved && interrupted(session)) {
     session.notes.push(
       `Ctrl-C came while ${into.branch} was being moved: the move was let finish, as stopping git half-way would leave the checkout half-moved`,

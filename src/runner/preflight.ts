@@ -41,7 +41,7 @@ import type { RunOptions } from './run.js';
 import { submoduleWarning } from './submodule-warning.js';
 import { unitContract } from './units.js';
 import { checkCopyPatterns } from './worktree.js';
-import { checkWorktreesFolder } from './worktrees-folder.js';
+import { checkWorktreesFolder, worktreesInSuperproject } from './worktrees-folder.js';
 
 /** Paths Baton keeps for one feature of one run, all outside the worktree. */
 export interface FeaturePaths {
@@ -297,6 +297,8 @@ export async function preflight(
   if (submodules !== undefined) opts.onWarning?.(submodules);
   if (known) checkBranchNamespace(known.snapshot);
   await checkWorktreesFolder(opts.root, opts.config);
+  const inSuper = await worktreesInSuperproject(opts.root, opts.config);
+  if (inSuper !== undefined) opts.onWarning?.(inSuper);
   const depsInBase = await checkUnselectedDependencies(opts);
   let checkout: StatusEntry[] | undefined;
   if (refusesDirty(opts)) {

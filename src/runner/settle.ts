@@ -32,7 +32,13 @@ import type { AgentRun } from './launch.js';
 import type { FeaturePaths } from './preflight.js';
 import type { Prepared } from './prepare.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
-import { findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
+import {
+  findUnmergeable,
+  nestedAddReason,
+  takeBackCommit,
+  unmergeableReason,
+  untrackedNestedRepos,
+} from './unmergeable.js';
 
 /** What the agent left on its branch. */
 export interface Settled {
@@ -82,6 +88,7 @@ export async function settle(
     };
     const done = await commitUnderDeadline(ctx, p.worktree, message, forkPoint, onBranch);
     if (done instanceof GitDeadlineError) return { problem: done.message };
+    if (done && 'problem' in done) return done;
     if (!done) {
       // A best-of-N attempt's unit goes on with its feature.
       const owner = featureOfUnit(id);
@@ -142,17 +149,25 @@ async function refuseCommit(
 /**
  * Baton's commit of the agent's work (`commitOnBranch`) under a deadline: a FIFO `.gitignore` or
  * `.gitattributes` the agent left blocks `git add` for ever. Past it, the `GitDeadlineError` that says
- * so, for the feature to fail with, no more git run in that worktree.
+ * so, for the feature to fail with, no more git run in that worktree. A `git add` refused for a nested
+ * repository with no commit is a problem in words (`nestedAddReason`).
  */
-function commitUnderDeadline(
+async function commitUnderDeadline(
   ctx: RunContext,
   worktree: string,
   message: string,
   from: string,
   onBranch: OnBranch,
-): Promise<Committed | undefined | GitDeadlineError> {
+): Promise<Committed | undefined | GitDeadlineError | { problem: string }> {
   const limits = gitLimits(ctx, "Baton's commit of the agent's work (git add --all, git commit)");
-  return deadlineAsValue(commitOnBranch(worktree, message, from, onBranch, limits));
+  try {
+    return await deadlineAsValue(commitOnBranch(worktree, message, from, onBranch, limits));
+  } catch (err) {
+    // A nested repository with no commit makes `git add --all` fail: say so, not git's words.
+    const nested = untrackedNestedRepos(worktree, await statusUnderDeadline(ctx, worktree));
+    if (nested.length === 0) throw err;
+    return { problem: `${nestedAddReason(nested)}${await uncommittedNote(ctx, worktree)}` };
+  }
 }
 
 /**

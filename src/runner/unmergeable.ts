@@ -3,9 +3,12 @@
  * state (`.baton/`, which a merge would lay over the user's log) and a nested git repository that
  * `git add --all` took as a gitlink (a pointer to a commit no one else has, not its files).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { GitDeadlineError } from '../git/deadline.js';
 import { gitRaw } from '../git/git.js';
 import { type Committed, gitSequence, type SequenceLimits, throwOnFailure } from '../git/sequence.js';
+import type { StatusEntry } from '../git/status.js';
 import { isStatePath } from '../log/paths.js';
 import { someOf } from '../text/some-of.js';
 
@@ -37,6 +40,25 @@ export function unmergeableReason(u: Unmergeable): string | undefined {
     );
   }
   return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+/**
+ * The nested git repositories among the worktree's untracked paths (pure but for looking for their
+ * `.git`): `git status` names each as a folder (`inner/`) and does not look inside. Named without the slash.
+ */
+export function untrackedNestedRepos(worktree: string, entries: readonly StatusEntry[]): string[] {
+  return entries
+    .filter((e) => e.code === '??' && e.path.endsWith('/') && existsSync(join(worktree, e.path, '.git')))
+    .map((e) => e.path.slice(0, -1));
+}
+
+/**
+ * Why `git add --all` failed on the agent's work when the worktree holds nested repositories (pure):
+ * git adds one only as a gitlink to the commit it has checked out, and refuses one with none.
+ */
+export function nestedAddReason(nested: readonly string[]): string {
+  const named = someOf(nested, MAX_NAMED);
+  return `git could not add the agent's work: ${named} ${nested.length === 1 ? 'is a nested git repository (it has its own .git)' : 'are nested git repositories (each has its own .git)'}, and git takes one only as a pointer to the commit it has checked out (a gitlink, not its files), refusing one with no commit yet; remove ${nested.length === 1 ? `${nested[0]}/.git` : 'their .git folders'} to make the files part of the feature, or commit in it and register it with git submodule add`;
 }
 
 /** The paths the repository's `.gitmodules` at `rev` registers as submodules (none when it has none). */

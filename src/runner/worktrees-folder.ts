@@ -1,8 +1,10 @@
 /**
  * Where the config's `worktrees` folder may be, checked before anything exists (`baton run`'s preflight)
  * and said beforehand by `baton doctor` with the same functions: never at or inside git's folder
- * or Baton's state folder, and inside the repository only where git ignores it.
+ * or Baton's state folder, and inside the repository only where git ignores it; in a submodule, a
+ * warning when it lies in the superproject's checkout where that git does not ignore it.
  */
+import { lstatSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { configFileName } from '../config-files.js';
 import type { Config } from '../config-schema.js';
@@ -99,4 +101,36 @@ export async function checkWorktreesFolder(
       hint: `Set \`worktrees\` to a folder outside the repository (the default is ../${basename(root)}.baton-worktrees), or add ${rel === '' ? 'the feature folders' : `${rel}/`} to .gitignore.`,
     },
   );
+}
+
+/**
+ * The warning when the worktrees folder lies in the work tree of a superproject the repository is a
+ * submodule of, where that superproject's git does not ignore it (the default `../<repo>.baton-worktrees`
+ * of a submodule does): each feature's worktree then shows in the superproject's checkout as an
+ * untracked folder, and a `baton run` there refuses it as uncommitted. Undefined otherwise. Not a
+ * refusal: the repository's own checkout stays clean, and the superproject is the user's to arrange.
+ */
+export async function worktreesInSuperproject(
+  root: string,
+  config: Pick<Config, 'worktrees' | 'file'>,
+): Promise<string | undefined> {
+  // A submodule's `.git` is a file naming its folder in the superproject's: with a folder there, no git is asked.
+  if (lstatSync(join(root, '.git'), { throwIfNoEntry: false })?.isDirectory() !== false) return undefined;
+  const worktrees = realNearest(config.worktrees);
+  let outer: string | undefined;
+  let showing: string | undefined;
+  for (let at = root; ; ) {
+    const r = await gitRaw(at, ['rev-parse', '--show-superproject-working-tree']);
+    const up = r.exitCode === 0 && r.stdout.trim() !== '' ? realNearest(r.stdout.trim()) : '';
+    if (up === '' || up === at) break;
+    outer = up;
+    if (showing === undefined && isInside(up, worktrees)) {
+      const probe = join(relative(up, worktrees), 'feature');
+      if ((await gitRaw(up, ['check-ignore', '-q', '--', probe])).exitCode !== 0) showing = up;
+    }
+    at = up;
+  }
+  if (showing === undefined || outer === undefined) return undefined;
+  const beside = join(dirname(outer), `${basename(outer)}.${basename(root)}.baton-worktrees`);
+  return `the worktrees folder ${config.worktrees} (config \`worktrees\`) lies inside the checkout of ${showing}, which this repository is a submodule of, and git does not ignore it there: each feature's worktree shows in that checkout as an untracked folder, and a baton run there refuses it as uncommitted; set \`worktrees\` in ${configFileName(config.file)} to a folder outside it (e.g. ${relative(root, beside)}), or add ${relative(showing, worktrees)}/ to its .gitignore`;
 }

@@ -62,6 +62,24 @@ describe('clean and submodules', () => {
     expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
   });
 
+  it('refuses, even with --force, a merged worktree whose submodule commit the base now points to but only the worktree holds', async () => {
+    const repo = repoWithSubmodule();
+    const folder = addFeatureWorktree(repo, 'a');
+    const commit = bumpInWorktree(repo, folder);
+    // Merged as `integrate --into main` would: main's gitlink now names a commit its own submodule copy lacks.
+    repo.git('merge', '-q', '--ff-only', 'baton/a');
+    for (const args of [
+      ['clean', '--merged'],
+      ['clean', '--force', 'a'],
+    ]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.stdout).toContain(commit.slice(0, 12));
+      expect(r.stdout).toContain('push');
+    }
+    expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
+    expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
+  });
+
   it('removes a merged worktree whose checked-out submodule holds nothing the main one lacks', async () => {
     const repo = repoWithSubmodule();
     const folder = addFeatureWorktree(repo, 'a');

@@ -77,6 +77,32 @@ describe('a nested git repository in the agent work', () => {
     expect(ended(repo, 'h')).toEqual({ status: 'complete' });
     expect(repo.git('ls-tree', 'baton/h', 'mod')).toMatch(/^160000 commit /);
   });
+
+  it('explains a nested repository with no commit yet, which git add --all refuses, and keeps the work uncommitted', async () => {
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([
+        {
+          id: 'u',
+          owns: ['**'],
+          agent: { command: 'mkdir -p c/inner && echo c > c/c && (cd c/inner && git init -q && echo n > n)' },
+        },
+      ]),
+    });
+    repos.push(repo);
+    const base = repo.git('rev-parse', 'main');
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code).toBe(1);
+    const reason = ended(repo, 'u').reason ?? '';
+    expect(reason).toMatch(/^git could not add the agent's work: c\/inner is a nested git repository/);
+    expect(reason).toContain('remove c/inner/.git');
+    expect(reason).toContain(
+      `Baton committed nothing: the agent's 2 changed path(s) are left uncommitted in ${worktreeOf(repo, 'u')}`,
+    );
+    expect(reason).not.toContain('exit 128');
+    expect(repo.git('rev-parse', 'baton/u')).toBe(base);
+    expect(readFileSync(join(worktreeOf(repo, 'u'), 'c/inner/n'), 'utf8')).toBe('n\n');
+  });
 });
 
 describe("Baton's own state in the agent work", () => {

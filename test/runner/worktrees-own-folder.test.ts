@@ -77,3 +77,31 @@ describe("baton run with a worktrees folder in git's or Baton's own folder", () 
     },
   );
 });
+
+describe('baton run and doctor in a submodule, whose default worktrees folder lies in the superproject', () => {
+  it("warns that the worktrees would show in the superproject's checkout, naming a folder outside it", async () => {
+    const sub = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', agent: { command: 'true' } }]),
+    });
+    const sup = makeRepo({ R: 'x\n' });
+    repos.push(sub, sup);
+    // Test set-up only: git refuses a local submodule URL by default.
+    sup.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.root, 'lib');
+    sup.git('commit', '-q', '-m', 'add submodule');
+    const lib = join(sup.root, 'lib');
+    sup.git('-C', lib, 'checkout', '-q', '-b', 'work');
+    const r = await runBaton(['run', '--dry-run'], { cwd: lib });
+    const said = r.stdout + r.stderr;
+    expect(said).toContain(
+      `the worktrees folder ${sup.root}/lib.baton-worktrees (config \`worktrees\`) lies inside the checkout of ${sup.root}`,
+    );
+    expect(said).toContain('(e.g. ../../repo.lib.baton-worktrees)');
+    const d = await runBaton(['doctor'], { cwd: lib });
+    expect(d.stdout).toMatch(/worktrees folder +the worktrees folder .* lies inside the checkout of/);
+    // The superproject itself is no submodule: nothing to say there.
+    expect((await runBaton(['doctor'], { cwd: sup.root })).stdout).not.toContain(
+      'lies inside the checkout of',
+    );
+  });
+});

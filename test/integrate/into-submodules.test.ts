@@ -1,0 +1,39 @@
+// `--into` and a submodule commit an agent made in its worktree's checked-out submodule: the branch
+// moves (the result passed), and a note names the commit the main checkout's copy lacks and the push
+// that keeps it; `baton clean` then keeps the worktree that alone holds it.
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBaton } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
+import { makeRepo, type TempRepo } from '../rig/repo.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => {
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+describe('integrate --into and submodule commits', () => {
+  it('names the submodule commit the moved branch records that only a worktree holds, and the push that keeps it', async () => {
+    const sub = makeRepo({ 's.txt': 's\n' });
+    repos.push(sub);
+    const agent =
+      'cd lib && echo NEW > new.txt && git add new.txt && git -c user.name=a -c user.email=a@b commit -qm in-sub && cd .. && mkdir -p src/a && echo a > src/a/a.txt';
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([{ id: 'a', owns: ['lib', 'lib/**', 'src/a/**'], agent: { command: agent } }]),
+    });
+    repos.push(repo);
+    // Test set-up only: git refuses a local submodule URL by default.
+    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.root, 'lib');
+    repo.git('commit', '-q', '-m', 'add submodule');
+    const ran = await runBaton(['run'], { cwd: repo.root });
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
+    expect(r.stdout).toContain('main fast-forwarded');
+    const commit = repo.git('rev-parse', 'main:lib');
+    expect(r.stdout).toContain(`submodule lib at ${commit.slice(0, 12)}`);
+    expect(r.stdout).toContain(
+      `lib push ${join(repo.root, '.git', 'modules', 'lib')} ${commit}:refs/heads/<a branch>`,
+    );
+  });
+});
