@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import { type BranchInProgress, branchesInProgress, branchInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { attemptBranch, BRANCH_PREFIX, featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
+import { noHeadCommit } from '../git/unborn-head.js';
 import { listWorktrees, type WorktreeInfo } from '../git/worktree-list.js';
 import { symlinkTarget } from '../git/worktree-proof.js';
 import type { Plan } from '../graph/types.js';
@@ -157,6 +158,12 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   // feature measured from where its own work starts above it (`measureFromOwnsBases`).
   const baseRef = runBase(undefined, q.config);
   const base = await resolveCommit(q.root, baseRef);
+  if (base === undefined && baseRef === 'HEAD') {
+    const why = await noHeadCommit(q.root);
+    throw new UserError('verify/no-base', `cannot resolve the base HEAD in ${q.root}: ${why.message}`, {
+      hint: why.hint,
+    });
+  }
   if (base === undefined) {
     throw new UserError('verify/no-base', `cannot resolve the base ${baseRef} in ${q.root}`, {
       hint: `Set \`base\` in ${configFileName(q.config.file)} to an existing branch, or commit once.`,

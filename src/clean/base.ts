@@ -9,6 +9,7 @@ import { type BranchInProgress, howToEnd, inProgressWords } from '../git/branch-
 import { refsHoldingOutsideBaton } from '../git/branches.js';
 import { currentBranch, gitRaw, resolveCommit } from '../git/git.js';
 import { isBatonBranch } from '../git/refs.js';
+import { noHeadCommit } from '../git/unborn-head.js';
 
 /** The refs of the user's that keep a commit: a base held by none of them keeps nothing once Baton's branches go. */
 const USER_REFS = ['refs/heads/', 'refs/remotes/', 'refs/tags/'] as const;
@@ -18,7 +19,9 @@ const USER_REFS = ['refs/heads/', 'refs/remotes/', 'refs/tags/'] as const;
  * (`namedBatonBranch`) nor a commit only Baton's branches hold; else the branch the main checkout is
  * on, unless it is detached or on a Baton branch (`baton/*`, the integration branch included): judged
  * against that, a branch merged only there, or the one checked out, would count as merged and be
- * deleted. An unborn branch has no commit (nothing counts as merged into it). A refusal's hint names
+ * deleted, or on an orphan branch in a repository with commits (`noHeadCommit`'s words): counted
+ * against no base, every commit would be "not merged". In a repository with no commit yet the unborn
+ * branch has no commit (nothing counts as merged into it). A refusal's hint names
  * `configFile`, the config file read, where the base may be set.
  */
 export async function resolveBase(
@@ -50,7 +53,18 @@ export async function resolveBase(
     );
     return { problem };
   }
-  return { name: branch, commit: await resolveCommit(mainPath, branch) };
+  const commit = await resolveCommit(mainPath, branch);
+  const why = commit === undefined ? await noHeadCommit(mainPath) : undefined;
+  if (why?.orphan !== undefined) {
+    // Counted against no base, the commits the user's branches hold would all be "not merged".
+    const problem = new UserError(
+      'clean/no-base',
+      `your main checkout ${mainPath} is not on your base branch: ${why.message}; clean cannot tell what is merged`,
+      { hint: why.hint },
+    );
+    return { problem };
+  }
+  return { name: branch, commit };
 }
 
 /** The hint for a base Baton owns: name the user's own branch, by flag or in the config file read. */

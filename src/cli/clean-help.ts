@@ -4,8 +4,9 @@ export const CLEAN_HELP_AFTER =
   'base, else the branch your main checkout is on); a branch with no commits beyond the base is merged.\n' +
   'baton/integration counts only when the last integration ended clean; otherwise clean says why not.\n' +
   'With no base named, clean refuses outright (clean/no-base) while your main checkout is on a detached\n' +
-  'HEAD or a baton/* branch, and a named base that does not exist, is a baton/* branch however spelled,\n' +
-  'or is a commit no branch, tag or remote-tracking branch of yours holds is refused too (clean/bad-base).\n' +
+  'HEAD, a baton/* branch or an orphan branch (no commit yet), and a named base that does not exist, is\n' +
+  'a baton/* branch however spelled, or is a commit no branch, tag or remote-tracking branch of yours\n' +
+  'holds is refused too (clean/bad-base).\n' +
   'Never removed: your main checkout, a branch checked out there, a branch a rebase or bisect is under\n' +
   'way on (in any worktree), the worktree you run from. A branch removed with commits merged nowhere\n' +
   '(--force, or a losing attempt) has its tip kept under refs/baton/clean-backup/<id>/<sha> first, and\n' +

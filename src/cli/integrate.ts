@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { assertNotInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
+import { noHeadCommit } from '../git/unborn-head.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
@@ -208,7 +209,10 @@ function baseRefOf(project: Project, flags: IntegrateFlags): string {
   return flags.base ?? defaultBaseRef(project.config.base, flags.into);
 }
 
-/** The commit integration starts from; a repository without commits is told to make one. */
+/**
+ * The commit integration starts from; a repository without commits is told to make one, and a base
+ * HEAD on an orphan branch is told so (`noHeadCommit`'s words).
+ */
 async function baseCommit(project: Project, flags: IntegrateFlags): Promise<string> {
   const baseRef = baseRefOf(project, flags);
   const base = await resolveCommit(project.root, baseRef);
@@ -217,14 +221,16 @@ async function baseCommit(project: Project, flags: IntegrateFlags): Promise<stri
     if (batonBase) throw batonBase;
     return base;
   }
-  if ((await resolveCommit(project.root, 'HEAD')) === undefined) {
-    throw new UserError(
-      'integrate/no-commits',
-      'this repository has no commits yet, so there is nothing to integrate onto',
-      {
-        hint: 'Make a first commit: git add -A && git commit -m "initial"',
-      },
-    );
+  const noHead = (await resolveCommit(project.root, 'HEAD')) ? undefined : await noHeadCommit(project.root);
+  if (noHead && noHead.orphan === undefined) {
+    throw new UserError('integrate/no-commits', `${noHead.message}, so there is nothing to integrate onto`, {
+      hint: noHead.hint,
+    });
+  }
+  if (noHead && baseRef === 'HEAD') {
+    throw new UserError('integrate/bad-base', `the base "HEAD" is not a commit: ${noHead.message}`, {
+      hint: noHead.hint,
+    });
   }
   throw new UserError('integrate/bad-base', `the base "${baseRef}" is not a commit in this repository`, {
     hint: 'Pass --base <branch or commit>, or fix `base` in the config.',

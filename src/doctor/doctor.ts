@@ -5,6 +5,7 @@ import { CONFIG_KEYS_DOC, loadConfig } from '../config.js';
 import { type Diagnostic, formatLocation, UserError } from '../errors.js';
 import { findMainWorktree, findRepoRoot, resolveCommit } from '../git/git.js';
 import { statusEntries } from '../git/status.js';
+import { noHeadCommit } from '../git/unborn-head.js';
 import { listWorktrees } from '../git/worktree-list.js';
 import type { Plan } from '../graph/types.js';
 import { type OrchestratorProbe, runLiveness } from '../guard/liveness.js';
@@ -67,15 +68,11 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   }
   const root = found;
   const head = await resolveCommit(root, 'HEAD');
+  const noHead = head ? undefined : await noHeadCommit(root);
   checks.push(
-    head
-      ? check('repository', 'ok', root)
-      : check(
-          'repository',
-          'fail',
-          `${root} has no commit yet`,
-          'Commit once: feature worktrees are cut from a commit.',
-        ),
+    noHead
+      ? check('repository', 'fail', `${root}: ${noHead.message}`, noHead.hint)
+      : check('repository', 'ok', root),
   );
 
   const config = loadConfig(root);

@@ -20,7 +20,7 @@ import { check, type DoctorCheck } from './check.js';
 export async function configRefusals(root: string, config: Config): Promise<UserError[]> {
   const refusals: UserError[] = [];
   if (config.base !== undefined && !(await resolveCommit(root, config.base))) {
-    refusals.push(badBaseError(undefined, config));
+    refusals.push(await badBaseError(root, undefined, config));
   }
   const inside = await checkWorktreesFolder(root, config).then(
     () => undefined,

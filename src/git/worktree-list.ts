@@ -5,7 +5,8 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { GitError, git } from './git.js';
+import { UserError } from '../errors.js';
+import { findMainWorktree, GitError, git } from './git.js';
 
 /** One linked or main worktree. */
 export interface WorktreeInfo {
@@ -22,8 +23,33 @@ export interface WorktreeInfo {
  */
 export const WORKTREE_LIST_ARGS: readonly string[] = ['worktree', 'list', '--porcelain', '-z'];
 
-/** Lists the repository's worktrees; the first is the main one. */
+/**
+ * Lists the repository's worktrees; the first is the main one, at the path `findMainWorktree` gives:
+ * git lists the main worktree at its common git folder without `/.git`, which is the git folder itself
+ * in a `--separate-git-dir` checkout, and the folder a symlinked `.git` leads to.
+ */
 export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
+  const [list, main] = await Promise.all([listedWorktrees(cwd), mainWorktreePath(cwd)]);
+  const first = list[0];
+  if (first && main !== undefined) first.path = main;
+  return list;
+}
+
+/**
+ * `findMainWorktree`, or undefined where it refuses (a bare repository's, or one whose git folder does
+ * not name its checkout): git's listing stands there.
+ */
+async function mainWorktreePath(cwd: string): Promise<string | undefined> {
+  try {
+    return await findMainWorktree(cwd);
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+}
+
+/** The worktrees as git lists them, tried again while one is being added. */
+async function listedWorktrees(cwd: string): Promise<WorktreeInfo[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return parseWorktrees(await git(cwd, [...WORKTREE_LIST_ARGS]));

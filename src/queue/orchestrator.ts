@@ -88,7 +88,7 @@ function runQueueOf(opts: QueuedRunOptions): RunQueue {
 async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCommit: string }> {
   const base = runBase(opts.base, opts.config);
   const baseCommit = await resolveCommit(opts.root, base);
-  if (!baseCommit) throw badBaseError(opts.base, opts.config);
+  if (!baseCommit) throw await badBaseError(opts.root, opts.base, opts.config);
   const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
   if (batonBase) throw batonBase;
   const branches = await existingBranches(opts.root, opts.featureIds.map(featureBranch));

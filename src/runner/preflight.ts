@@ -288,7 +288,7 @@ export async function preflight(
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
-  if (!baseCommit) throw badBaseError(opts.base, opts.config);
+  if (!baseCommit) throw await badBaseError(opts.root, opts.base, opts.config);
   const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
   if (batonBase) throw batonBase;
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.

@@ -191,7 +191,7 @@ describe('baton integrate, edges', () => {
       const r = await runBaton(['integrate'], { cwd: root });
       expect(r.code).toBe(1);
       expect(r.stderr.split('\n')[0]).toBe(
-        'baton: this repository has no commits yet, so there is nothing to integrate onto [integrate/no-commits]',
+        'baton: the repository has no commit yet, so there is nothing to integrate onto [integrate/no-commits]',
       );
       expect(r.stderr).toContain('git add -A && git commit -m "initial"');
     } finally {

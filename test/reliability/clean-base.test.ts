@@ -45,6 +45,23 @@ describe('baton clean: what "merged" is judged against', () => {
     expect(batonBranches(repo)).toEqual(['baton/a']);
   });
 
+  it('refuses to judge against a main checkout on an orphan branch, rather than count every commit as not merged', async () => {
+    repo = unmergedFeature();
+    repo.git('checkout', '-q', '--orphan', 'scratch');
+    for (const args of [['clean'], ['clean', '--merged']]) {
+      const r = await runBaton(args, { cwd: repo.root });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        `your main checkout ${repo.root} is not on your base branch: HEAD is on scratch, a branch with no commit yet (an orphan branch); clean cannot tell what is merged [clean/no-base]`,
+      );
+      expect(r.stderr).toContain('or name one as the base: --base <branch>.');
+    }
+    expect(batonBranches(repo)).toEqual(['baton/a']);
+    const named = await runBaton(['clean', '--base', 'main'], { cwd: repo.root });
+    expect(named.stdout).toMatch(/^ {2}a {2}1 commit not merged into main$/m);
+  });
+
   it('mid-rebase of the main checkout, says so and how to end it rather than to switch branches', async () => {
     repo = unmergedFeature();
     repo.commit('user work', { 'app.txt': 'v2\n' });

@@ -1,0 +1,36 @@
+/**
+ * Why HEAD names no commit, said in one set of words by every command whose base it is (run, doctor,
+ * integrate, verify, clean, decompose): a repository with no commit at all is told to make one; HEAD on
+ * an unborn branch (`git checkout --orphan`) in a repository that has commits is told to switch to a
+ * branch that has some, or to name a base.
+ */
+import { escapeControl } from '../text/escape.js';
+import { gitRaw } from './git.js';
+
+/** Why HEAD names no commit. */
+export interface NoHeadCommit {
+  /** The unborn branch HEAD is on, in a repository that has commits; undefined when it has none. */
+  orphan?: string;
+  message: string;
+  hint: string;
+}
+
+/** Why HEAD in `cwd` names no commit (ask only once `resolveCommit(cwd, 'HEAD')` found none). */
+export async function noHeadCommit(cwd: string): Promise<NoHeadCommit> {
+  const [branch, anyCommit] = await Promise.all([
+    gitRaw(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
+    gitRaw(cwd, ['rev-list', '-n', '1', '--all']),
+  ]);
+  const orphan = branch.exitCode === 0 ? branch.stdout.trim() : '';
+  if (orphan === '' || anyCommit.stdout.trim() === '') {
+    return {
+      message: 'the repository has no commit yet',
+      hint: 'Make a first commit: git add -A && git commit -m "initial"',
+    };
+  }
+  return {
+    orphan,
+    message: `HEAD is on ${escapeControl(orphan)}, a branch with no commit yet (an orphan branch)`,
+    hint: 'Switch to a branch that has commits (git switch <branch>; git branch lists them), or name one as the base: --base <branch>.',
+  };
+}
