@@ -1,11 +1,12 @@
 // Baton's own commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
-// repository's config with a signing program that fails must not fail a run or an integration. A merge
-// git fails for a reason of its own (neither a conflict nor untracked files) stops the integration with
-// git's reason and a hint, undone, never an internal error with a half-done merge left behind.
+// repository's config with a signing program that fails must not fail a run or an integration, nor may
+// `pull.twohead` (the strategy) change its merges. A merge git fails for a reason of its own (neither a
+// conflict nor untracked files) stops the integration with git's reason and a hint, undone, never an
+// internal error with a half-done merge left behind.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { logEvents, ownFileFeatures, projectRepo } from './fixture.js';
@@ -14,7 +15,15 @@ let repo: TempRepo | undefined;
 afterEach(() => {
   repo?.cleanup();
   repo = undefined;
+  vi.unstubAllEnvs();
 });
+
+/** `lines` as the user's own ~/.gitconfig (`GIT_CONFIG_GLOBAL`), beside the repository `r`. */
+function userConfig(r: TempRepo, lines: string): void {
+  const file = join(r.root, '..', 'gitconfig');
+  writeFileSync(file, lines);
+  vi.stubEnv('GIT_CONFIG_GLOBAL', file);
+}
 
 const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
 
@@ -68,6 +77,17 @@ describe('commit.gpgSign in the user config', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('2 of 2 merged');
     expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+  });
+});
+
+describe('merge settings in the user config', () => {
+  it('pull.twohead=ours does not merge the features to nothing: main holds their files', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    userConfig(repo, '[pull]\n\ttwohead = ours\n\toctopus = ours\n');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'src')).toBe('src/a/index.ts\nsrc/b/index.ts');
+    expect(repo.git('diff', '--stat', 'baton/a', 'main', '--', 'src/a')).toBe('');
   });
 });
 
