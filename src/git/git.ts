@@ -40,8 +40,9 @@ export function gitEnvironment(extra?: Readonly<Record<string, string>>): NodeJS
  * Baton's commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
  * user's config (no usable key, a key that asks for a passphrase, a planted `gpg.program`) must not fail them.
  * And Baton's git does what git does by default whatever the user's config says it should do instead:
- * its merges use git's own strategy (`pull.twohead=ours` would merge every feature to nothing) and do
- * not ask Baton's unsigned commits for a signature (`merge.verifySignatures`).
+ * its merges use git's own strategy (`pull.twohead=ours` would merge every feature to nothing), do not
+ * ask Baton's unsigned commits for a signature (`merge.verifySignatures`), and leave submodules to
+ * Baton (`submodule.recurse` makes `read-tree` reset submodules a new worktree does not have yet).
  */
 export const HARDENED_GIT_OPTIONS: readonly string[] = [
   'core.hooksPath=/dev/null',
@@ -51,6 +52,7 @@ export const HARDENED_GIT_OPTIONS: readonly string[] = [
   'pull.twohead=ort',
   'pull.octopus=octopus',
   'merge.verifySignatures=false',
+  'submodule.recurse=false',
   ...CHECKOUT_CONFIG.map(([key, value]) => `${key}=${value}`),
 ].flatMap((setting) => ['-c', setting]);
 
