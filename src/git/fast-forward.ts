@@ -119,7 +119,9 @@ async function moveCheckout(
   await refuseCheckoutOperation(checkout.path, branch, next);
   await refuseUncleanCheckout(checkout.path, { branch, from, commit, fresh: next.fresh });
   move.signal?.throwIfAborted();
-  const r = await gitShielded(checkout.path, ['merge', '--ff-only', '--quiet', commit]);
+  // `branch.<name>.mergeOptions` (`--squash`, `-s ours`) would turn the fast-forward into something else.
+  const args = ['-c', `branch.${branch}.mergeOptions=`, 'merge', '--ff-only', '--quiet', commit];
+  const r = await gitShielded(checkout.path, args);
   if (r.signal) throw killedMidMove(checkout.path, { branch, from, commit }, r);
   if (r.exitCode !== 0) {
     // Typically an untracked file in the way; git has changed nothing.
@@ -131,7 +133,30 @@ async function moveCheckout(
       },
     );
   }
+  await refuseMovedElsewhere(cwd, checkout.path, { branch, from, commit });
   return { branch, from, to: commit, via: 'merge-ff-only' };
+}
+
+/**
+ * Refuses a `git merge --ff-only` that succeeded without leaving `branch` at `commit` (something in the
+ * user's config made it do another thing): a move is only ever claimed where the branch is now.
+ */
+async function refuseMovedElsewhere(
+  cwd: string,
+  dir: string,
+  move: { branch: string; from: string; commit: string },
+): Promise<void> {
+  const at = await resolveCommit(cwd, `refs/heads/${move.branch}`);
+  if (at === move.commit) return;
+  const path = printableArg(dir);
+  const where = at === undefined ? 'no longer exists' : `is at ${at.slice(0, 10)}`;
+  throw new UserError(
+    'integrate/into-failed',
+    `git merge --ff-only in ${dir} did not move ${move.branch} to the integration result ${move.commit.slice(0, 10)}: ${move.branch} ${where} (it was at ${move.from.slice(0, 10)})`,
+    {
+      hint: `Look at what git did (git -C ${path} status, git -C ${path} log -1) and at your git config for ${move.branch} (git -C ${path} config --get-regexp '^(branch|merge|pull)\\.'); \`git -C ${path} reset --hard ${move.commit}\` puts it at the result, discarding what git left there.`,
+    },
+  );
 }
 
 /**

@@ -39,18 +39,22 @@ export function gitEnvironment(extra?: Readonly<Record<string, string>>): NodeJS
  * into the shared config, and Baton's own commits, merges and status calls must never run them.
  * Baton's commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
  * user's config (no usable key, a key that asks for a passphrase, a planted `gpg.program`) must not fail them.
+ * And Baton's git does what git does by default whatever the user's config says it should do instead:
+ * its merges use git's own strategy (`pull.twohead=ours` would merge every feature to nothing), do not
+ * ask Baton's unsigned commits for a signature (`merge.verifySignatures`), and leave submodules to
+ * Baton (`submodule.recurse` makes `read-tree` reset submodules a new worktree does not have yet).
  */
 export const HARDENED_GIT_OPTIONS: readonly string[] = [
-  '-c',
   'core.hooksPath=/dev/null',
-  '-c',
   'core.fsmonitor=false',
-  '-c',
   'commit.gpgSign=false',
-  '-c',
   'tag.gpgSign=false',
-  ...CHECKOUT_CONFIG.flatMap(([key, value]) => ['-c', `${key}=${value}`]),
-];
+  'pull.twohead=ort',
+  'pull.octopus=octopus',
+  'merge.verifySignatures=false',
+  'submodule.recurse=false',
+  ...CHECKOUT_CONFIG.map(([key, value]) => `${key}=${value}`),
+].flatMap((setting) => ['-c', setting]);
 
 /**
  * Runs git with an argument array in `cwd` (and extra environment, e.g. a scratch `GIT_INDEX_FILE`); never throws on a non-zero exit. Plain `spawn` rather

@@ -1,9 +1,9 @@
 // `--into` moves a checked-out branch with `git merge --ff-only`, which silently replaces an ignored
 // file the result adds (a local secret, Baton's own log): such files, and untracked ones, are found
 // first and the move refused, nothing changed. Real repositories.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { fastForwardBranch } from '../../src/git/fast-forward.js';
 import { racingGit } from '../rig/git-shim.js';
@@ -12,6 +12,7 @@ import { makeRepo, type TempRepo } from '../rig/repo.js';
 const repos: TempRepo[] = [];
 afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
+  vi.unstubAllEnvs();
 });
 
 /**
@@ -209,5 +210,48 @@ describe('fastForwardBranch where git counts the branch checked out in a worktre
     r.git('worktree', 'prune');
     await fastForwardBranch(r.root, 'main', next, GO_ON);
     expect(r.git('rev-parse', 'main')).toBe(next);
+  });
+});
+
+describe("fastForwardBranch with the user's branch.<name>.mergeOptions", () => {
+  // `git merge --ff-only` obeys it: with --squash main stayed put and the changes were left staged,
+  // with -s ours main got a merge commit holding its old files; Baton said it fast-forwarded either way.
+  it.each(['--squash', '-s ours'])(
+    'fast-forwards main all the same with mergeOptions %s',
+    async (options) => {
+      const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+        r.write({ 'new.txt': 'n\n' });
+        r.git('add', '-A');
+      });
+      const config = join(r.root, '..', 'gitconfig');
+      writeFileSync(config, `[branch "main"]\n\tmergeOptions = ${options}\n`);
+      vi.stubEnv('GIT_CONFIG_GLOBAL', config);
+      const from = r.git('rev-parse', 'main');
+      const moved = await fastForwardBranch(r.root, 'main', next, GO_ON);
+      expect(moved).toEqual({ branch: 'main', from, to: next, via: 'merge-ff-only' });
+      expect(r.git('rev-parse', 'main')).toBe(next);
+      expect(r.git('status', '--porcelain')).toBe('');
+      expect(readFileSync(join(r.root, 'new.txt'), 'utf8')).toBe('n\n');
+    },
+  );
+
+  it('says the move failed, never that it moved, when git leaves the branch elsewhere: integrate/into-failed', async () => {
+    const { r, next } = repoWithNext({ 'README.md': '# x\n' }, (r) => {
+      r.write({ 'new.txt': 'n\n' });
+      r.git('add', '-A');
+    });
+    const from = r.git('rev-parse', 'main');
+    const beyond = r.git('commit-tree', `${next}^{tree}`, '-p', next, '-m', 'beyond');
+    // Just before the merge another process moves main past the result: git says "Already up to date".
+    const racing = racingGit(join(r.root, '..'), {
+      when: 'merge --ff-only',
+      first: ['update-ref', 'refs/heads/main', beyond],
+    });
+    vi.stubEnv('PATH', racing.path);
+    const err = await refusal(r, next);
+    expect(err.code).toBe('integrate/into-failed');
+    expect(err.message).toBe(
+      `git merge --ff-only in ${r.root} did not move main to the integration result ${next.slice(0, 10)}: main is at ${beyond.slice(0, 10)} (it was at ${from.slice(0, 10)})`,
+    );
   });
 });

@@ -1,11 +1,13 @@
 // Baton's own commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
-// repository's config with a signing program that fails must not fail a run or an integration. A merge
-// git fails for a reason of its own (neither a conflict nor untracked files) stops the integration with
-// git's reason and a hint, undone, never an internal error with a half-done merge left behind.
+// repository's config with a signing program that fails must not fail a run or an integration, nor may
+// `merge.verifySignatures` (Baton's commits are unsigned) or `pull.twohead` (the strategy) change its
+// merges. A merge git fails for a reason of its own (neither a conflict nor untracked files) stops the
+// integration with git's reason and a hint, undone, never an internal error with a half-done merge
+// left behind.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
 import { logEvents, ownFileFeatures, projectRepo } from './fixture.js';
@@ -14,7 +16,15 @@ let repo: TempRepo | undefined;
 afterEach(() => {
   repo?.cleanup();
   repo = undefined;
+  vi.unstubAllEnvs();
 });
+
+/** `lines` as the user's own ~/.gitconfig (`GIT_CONFIG_GLOBAL`), beside the repository `r`. */
+function userConfig(r: TempRepo, lines: string): void {
+  const file = join(r.root, '..', 'gitconfig');
+  writeFileSync(file, lines);
+  vi.stubEnv('GIT_CONFIG_GLOBAL', file);
+}
 
 const integrationWorktree = (r: TempRepo) => join(r.root, '..', 'repo.baton-worktrees', 'integration');
 
@@ -26,12 +36,16 @@ function signingFails(r: TempRepo): void {
 }
 
 /**
- * A `git` first on PATH that, for a `merge --no-ff`, turns signing back on (after Baton's own options,
- * just before the subcommand) with a program that fails: a merge git begins and cannot commit.
+ * A `git` first on PATH that, for a `merge --no-ff`, puts `config` back (after Baton's own options,
+ * just before the subcommand): by default signing with a program that fails, so that git begins the
+ * merge and cannot commit it.
  */
-function unsignableMergeGit(dir: string): string {
+function unsignableMergeGit(
+  dir: string,
+  config: readonly string[] = ['-c', 'commit.gpgSign=true', '-c', 'gpg.program=false'],
+): string {
   const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
-  const bin = join(dir, 'unsignable-merge-git');
+  const bin = join(dir, `merge-git-${config.join('').replace(/[^\w]/g, '')}`);
   mkdirSync(bin, { recursive: true });
   writeFileSync(
     join(bin, 'git'),
@@ -40,7 +54,7 @@ function unsignableMergeGit(dir: string): string {
       `case "$*" in *'merge --no-ff'*) ;; *) exec '${realGit}' "$@" ;; esac`,
       'args=(); seen=0',
       'for a in "$@"; do',
-      '  if [ $seen = 0 ] && [ "$a" = merge ]; then args+=(-c commit.gpgSign=true -c gpg.program=false); seen=1; fi',
+      `  if [ $seen = 0 ] && [ "$a" = merge ]; then args+=(${config.join(' ')}); seen=1; fi`,
       '  args+=("$a")',
       'done',
       `exec '${realGit}' "\${args[@]}"`,
@@ -71,10 +85,30 @@ describe('commit.gpgSign in the user config', () => {
   });
 });
 
+describe('merge settings in the user config', () => {
+  it('merge.verifySignatures does not refuse Baton’s own unsigned commits', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    userConfig(repo, '[merge]\n\tverifySignatures = true\n');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 of 2 merged');
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+  });
+
+  it('pull.twohead=ours does not merge the features to nothing: main holds their files', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    userConfig(repo, '[pull]\n\ttwohead = ours\n\toctopus = ours\n');
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'src')).toBe('src/a/index.ts\nsrc/b/index.ts');
+    expect(repo.git('diff', '--stat', 'baton/a', 'main', '--', 'src/a')).toBe('');
+  });
+});
+
 describe('a merge git fails for a reason of its own', () => {
-  it('stops with git’s reason and a hint when git refuses (merge.verifySignatures)', async () => {
+  it('stops with git’s reason and a hint when git refuses (merge.verifySignatures past Baton’s options)', async () => {
     repo = projectRepo([{ id: 'a' }]);
-    repo.git('config', 'merge.verifySignatures', 'true');
+    vi.stubEnv('PATH', unsignableMergeGit(join(repo.root, '..'), ['-c', 'merge.verifySignatures=true']));
     const r = await runBaton(['integrate'], { cwd: repo.root });
     expect(r.code).toBe(1);
     expect(r.stderr).not.toContain('internal error');

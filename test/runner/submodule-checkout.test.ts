@@ -8,7 +8,7 @@
 
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseChangedSubmodules, parseSubmoduleConfig } from '../../src/git/submodule-checkout.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles, type TestContract } from '../rig/contracts.js';
@@ -16,6 +16,9 @@ import { makeRepo, type TempRepo } from '../rig/repo.js';
 import { events, tempRepos } from './repo-rig.js';
 
 const { kept } = tempRepos();
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 /** A library repository, as a project would vendor it. */
 function library(file: string): TempRepo {
@@ -289,6 +292,27 @@ describe('submodules in the integration worktree', () => {
     const started = events(repo).find((e) => e.type === 'integration.started');
     if (started?.type !== 'integration.started') throw new Error('no integration');
     expect(readdirSync(join(started.worktree, 'vendor/lib'))).toEqual([]);
+  });
+});
+
+describe("submodule.recurse=true in the user's config", () => {
+  // It made every worktree's checkout (`read-tree -mu HEAD`) reset a submodule not cloned yet: each feature failed.
+  it('runs, integrates into main and cleans as without it', async () => {
+    const repo = projectWith([reader], { 'vendor/lib': library('lib.txt') });
+    const config = join(repo.root, '..', 'gitconfig');
+    writeFileSync(config, '[submodule]\n\trecurse = true\n');
+    vi.stubEnv('GIT_CONFIG_GLOBAL', config);
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(repo.git('show', 'baton/feature-001-reader:src/feature-001-reader/copy.txt')).toBe('from lib.txt');
+    const i = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(i.code, i.stdout + i.stderr).toBe(0);
+    expect(repo.git('rev-parse', 'main')).toBe(repo.git('rev-parse', 'baton/integration'));
+    expect(repo.git('status', '--porcelain')).toBe('');
+    const c = await runBaton(['clean', '--all'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).toContain('Removed 2');
+    expect(readFileSync(join(repo.root, 'vendor/lib/lib.txt'), 'utf8')).toBe('from lib.txt\n');
   });
 });
 
