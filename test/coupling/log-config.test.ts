@@ -58,4 +58,17 @@ describe("the history read ignores the user's log config", () => {
     expect(warm.read).toMatchObject({ commits: 6, read: 3 });
     expect(warm.pairs).toMatchObject([{ a: 'cart', b: 'stock', support: 5 }]);
   });
+
+  it('counts the root commit under log.showRoot=false, and reads subjects in UTF-8 under another log encoding', async () => {
+    // The first commit is the root here: its files count like any other's.
+    const r = makeRepo({ 'src/cart/a.ts': 'x\n', 'src/stock/b.ts': 'x\n' });
+    repos.push(r);
+    r.git('config', 'log.showRoot', 'false');
+    r.git('config', 'i18n.logOutputEncoding', 'latin1');
+    addCommits(r, 0, 2, false);
+    const read = await readCoChange(r.root, FEATURES, SETTINGS);
+    expect(read.commits).toBe(3);
+    expect(read.pairs).toMatchObject([{ a: 'cart', b: 'stock', support: 3 }]);
+    expect(read.pairs[0]?.examples.map((e) => e.subject)).toEqual(['c1 café', 'c0 café', 'initial']);
+  });
 });
