@@ -15,6 +15,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmdirSync,
 import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import { gitRaw, missingCommits } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 import { plainRelative, registeredSubmodules } from '../git/submodule-checkout.js';
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
@@ -128,7 +129,7 @@ async function gitlinksSet(
   base: string | undefined,
 ): Promise<Map<string, Set<string>>> {
   const range = base === undefined ? [tip] : [tip, `^${base}`];
-  const r = await gitRaw(root, ['log', '--format=', '--raw', '--no-abbrev', '-z', ...range, '--']);
+  const r = await gitRaw(root, logArgs('--format=', '--raw', '--no-abbrev', '-z', ...range, '--'));
   const set = new Map<string, Set<string>>();
   const parts = r.exitCode === 0 ? r.stdout.split('\0') : [];
   for (let i = 0; i < parts.length; i++) {

@@ -50,7 +50,9 @@ export const registerDashboard: RegisterCommand = (program, ctx) => {
 };
 
 async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<void> {
-  const root = await findMainWorktree(ctx.cwd).catch(() => {
+  const root = await findMainWorktree(ctx.cwd).catch((err: unknown) => {
+    // A bare repository, a git folder, another user's repository: git's own reason, not "no repository".
+    if (err instanceof UserError && err.code !== 'git/not-a-repo') throw err;
     throw new UserError('dashboard/no-repo', `${ctx.cwd} is not inside a git repository`, {
       hint: 'Run `baton dashboard` from the repository where you ran `baton run`.',
     });

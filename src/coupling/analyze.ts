@@ -5,6 +5,7 @@ import { compileOwns } from '../contracts/owns.js';
 import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 import {
   type CouplingAnalysis,
   type CouplingSettings,
@@ -122,7 +123,7 @@ async function abbreviateExamples(root: string, result: CoChangeResult): Promise
   const shas = [...new Set(all.map((e) => e.sha))];
   const r = await gitRaw(
     root,
-    ['log', '--no-walk=unsorted', '--stdin', '--format=%H %h'],
+    logArgs('--no-walk=unsorted', '--stdin', '--format=%H %h'),
     `${shas.join('\n')}\n`,
   );
   const short = new Map<string, string>();

@@ -1,4 +1,5 @@
 import { gitStream } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 
 /** One non-merge commit as `git log --name-only` lists it: sha, subject, changed paths. */
 export interface LoggedCommit {
@@ -28,7 +29,7 @@ export const LOG_FORMAT = `--format=${COMMIT_MARK}%H %P${'%x1f'}%s`;
  * Revisions and limits come after.
  */
 export function namesArgs(): string[] {
-  return ['log', '-z', '--no-renames', '--name-only', LOG_FORMAT];
+  return logArgs('-z', '--no-renames', '--name-only', LOG_FORMAT);
 }
 
 /** An incremental reader of the stream: feed it chunks in any sizes, it calls `onCommit` per commit. */

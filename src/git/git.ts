@@ -188,12 +188,13 @@ export class GitError extends Error {
 }
 
 /**
- * Why `cwd` has no work tree, as the error to give (a bare repository, a git folder, no repository);
+ * Why `cwd` has no work tree, as the error to give (a bare repository, a git folder, another user's
+ * repository git refuses, no repository);
  * the one rev-parse that tells them apart is run here, the words are in `no-work-tree.ts`.
  */
 async function noWorkTree(cwd: string): Promise<UserError> {
   const r = await gitRaw(cwd, ['rev-parse', '--is-bare-repository', '--absolute-git-dir']);
-  return noWorkTreeError(cwd, r.exitCode === 0 ? r.stdout : '');
+  return r.exitCode === 0 ? noWorkTreeError(cwd, r.stdout) : noWorkTreeError(cwd, '', r.stderr);
 }
 
 /** The top-level folder of the work tree containing `cwd`, or a clear error outside a repository. */

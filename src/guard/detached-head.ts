@@ -7,6 +7,7 @@
 import { printableArg } from '../agents/shell-words.js';
 import { type BranchInProgress, branchesInProgress } from '../git/branch-in-progress.js';
 import { git, gitRaw, isAncestor, resolveCommit } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 import { escapeControl } from '../text/escape.js';
 
 /** What a worktree on a detached HEAD holds that no branch does. */
@@ -50,7 +51,7 @@ export async function readDetachedHead(
   const newest =
     count === 0
       ? []
-      : (await git(worktree, ['log', '-n', String(SHOWN), '--format=%h %s', ...only]))
+      : (await git(worktree, logArgs('-n', String(SHOWN), '--format=%h %s', ...only)))
           .split('\n')
           .filter((l) => l !== '');
   const tip = await resolveCommit(worktree, `refs/heads/${branch}`);

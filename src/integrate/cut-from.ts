@@ -10,6 +10,7 @@
 import { UserError } from '../errors.js';
 import { userBranchesHolding } from '../git/branches.js';
 import { git } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 import { escapeControl } from '../text/escape.js';
 import { someOf } from '../text/some-of.js';
 import { startCommand } from './continue-command.js';
@@ -79,7 +80,7 @@ const REWRITE_WINDOW = 200;
 async function rewritesIn(root: string, base: string, cut: string): Promise<string[]> {
   const format = '--format=%h%x00%ae%x00%at%x00%s';
   const side = async (from: string, not: string) =>
-    (await git(root, ['log', `-n${REWRITE_WINDOW}`, format, from, '--not', not]))
+    (await git(root, logArgs(`-n${REWRITE_WINDOW}`, format, from, '--not', not)))
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => {

@@ -9,6 +9,7 @@ import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { localBranchTips } from '../git/branches.js';
 import { git, isAncestor } from '../git/git.js';
+import { logArgs } from '../git/log-args.js';
 import { featureBranch } from '../git/refs.js';
 import { type HeldWork, heldWorkFinder } from './carried-work.js';
 
@@ -21,7 +22,7 @@ export interface MissingCommits {
 /** The commits `from` has and `ref` lacks (`MissingCommits`), in two git calls. */
 export async function commitsMissing(root: string, from: string, ref: string): Promise<MissingCommits> {
   const count = Number(await git(root, ['rev-list', '--count', from, '--not', ref]));
-  const subjects = (await git(root, ['log', '-n', '3', '--format=%h %s', from, '--not', ref]))
+  const subjects = (await git(root, logArgs('-n', '3', '--format=%h %s', from, '--not', ref)))
     .split('\n')
     .filter((l) => l !== '');
   return { count, subjects };

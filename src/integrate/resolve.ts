@@ -8,6 +8,7 @@ import type { Contract } from '../contracts/schema.js';
 import { UserError } from '../errors.js';
 import { git, isAncestor } from '../git/git.js';
 import { commitMerge } from '../git/integration-merge.js';
+import { logArgs } from '../git/log-args.js';
 import {
   filesWithConflictMarkers,
   mergeInProgress,
@@ -64,7 +65,7 @@ async function mergeBelow(
   before: string | undefined,
 ): Promise<{ commit: string; above: number } | undefined> {
   const range = before === undefined ? ['-n', '100', head] : [head, '--not', before];
-  const out = await git(session.worktree, ['log', '--first-parent', '--format=%H %P', ...range, '--']);
+  const out = await git(session.worktree, logArgs('--first-parent', '--format=%H %P', ...range, '--'));
   const chain = out.split('\n').filter(Boolean);
   for (const [above, line] of chain.entries()) {
     const [commit, ...parents] = line.split(' ');
@@ -95,7 +96,7 @@ export async function tipMoved(session: Session): Promise<TipMoved | undefined> 
   const head = await git(session.worktree, ['rev-parse', 'HEAD']);
   if (head === recorded) return undefined;
   const subjects = async (from: string, not: string) =>
-    (await git(session.worktree, ['log', '--format=%h %s', from, '--not', not, '--']))
+    (await git(session.worktree, logArgs('--format=%h %s', from, '--not', not, '--')))
       .split('\n')
       .filter(Boolean);
   return { head, recorded, extra: await subjects(head, recorded), missing: await subjects(recorded, head) };

@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBaton } from '../rig/cli.js';
+import { runBaton, runBatonProcess } from '../rig/cli.js';
 
 describe('a repository without a checkout', () => {
   it('in a bare repository says it is bare and needs a checkout, not "run git init"', async () => {
@@ -85,6 +85,40 @@ describe('a repository without a checkout', () => {
       expect(res.stderr).toContain(
         `is inside the git folder ${join(dir, 'app', '.git')}, not in a checkout [git/inside-git-dir]`,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("in another user's repository passes on git's refusal and its safe.directory fix, in every command and in doctor", () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'baton-owner-')));
+    try {
+      const app = join(dir, 'app');
+      execFileSync('git', ['init', '-q', app]);
+      // What git sees as root on a checkout owned by another user (Docker bind mounts, WSL).
+      const env = { GIT_TEST_ASSUME_DIFFERENT_OWNER: '1', GIT_CONFIG_GLOBAL: join(dir, 'gitconfig') };
+      const line = `git refuses the repository at ${app}: it is owned by another user than the one running baton (git's "dubious ownership" check) [git/dubious-ownership]`;
+      const fix = `\`git config --global --add safe.directory '${app}'\``;
+      for (const args of [['status'], ['init', '--agent', 'demo'], ['lint'], ['dashboard']]) {
+        const res = runBatonProcess(args, { cwd: app, env });
+        expect(res.code).toBe(1);
+        expect(res.stderr).toContain(`baton: ${line}`);
+        expect(res.stderr).toContain(fix);
+        expect(res.stderr).not.toContain('git init');
+      }
+      const doctor = runBatonProcess(['doctor', '--json'], { cwd: app, env });
+      const checks = (
+        JSON.parse(doctor.stdout) as { checks: { name: string; detail: string; hint?: string }[] }
+      ).checks;
+      expect(checks.find((c) => c.name === 'repository')).toMatchObject({
+        detail: line,
+        hint: expect.stringContaining(fix),
+      });
+      // The fix the hint gives works.
+      execFileSync('git', ['config', '--global', '--add', 'safe.directory', app], {
+        env: { ...process.env, ...env },
+      });
+      expect(runBatonProcess(['init', '--agent', 'demo'], { cwd: app, env }).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
