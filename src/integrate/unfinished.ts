@@ -1,6 +1,7 @@
 /**
  * The last integration when it is not finished and no `baton integrate` is working on it (pure): its
- * Baton was killed before recording its end (kill -9, a crash, the machine), it was interrupted
+ * Baton was killed before recording its end (kill -9, a crash, the machine) or stopped at an error that
+ * records none (a merge git failed: a full disk; `--continue` merges that feature again), it was interrupted
  * (Ctrl-C, SIGTERM, a closed terminal), or it stopped at a conflict or at failed tests and waits for a
  * person. `status` (its line and `--json`) and `doctor` say so, with what it stopped at and the one
  * command that goes on, since its rows alone read `merge.clean` or `feature.ended`. An integration that
@@ -42,7 +43,7 @@ export type IntegrationStop =
 /** An integration that waits for a person or for a `baton integrate --continue`. */
 export interface UnfinishedIntegration {
   /**
-   * `killed`: it never recorded its end; `interrupted`: it recorded that it was stopped; `conflict`,
+   * `killed`: it never recorded its end (killed, or stopped at an error it printed); `interrupted`: it recorded that it was stopped; `conflict`,
    * `tests-failed`: it ended so, stopped at `stop`.
    */
   how: 'killed' | 'interrupted' | 'conflict' | 'tests-failed';
@@ -269,7 +270,8 @@ function leftBehindAdvice(
 }
 
 const HOW: Record<UnfinishedIntegration['how'], string> = {
-  killed: 'the last integration never recorded its end (its `baton integrate` was killed)',
+  killed:
+    'the last integration never recorded its end (its `baton integrate` was killed, or stopped at an error it printed)',
   interrupted: 'the last integration was interrupted',
   conflict: 'the last integration stopped',
   'tests-failed': 'the last integration stopped',

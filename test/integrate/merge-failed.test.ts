@@ -5,12 +5,12 @@
 // integration with git's reason and a hint, undone, never an internal error with a half-done merge
 // left behind.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import type { TempRepo } from '../rig/repo.js';
-import { logEvents, ownFileFeatures, projectRepo } from './fixture.js';
+import { logEvents, ownFileFeatures, projectRepo, recordStatus } from './fixture.js';
 
 let repo: TempRepo | undefined;
 afterEach(() => {
@@ -58,6 +58,28 @@ function unsignableMergeGit(
       '  args+=("$a")',
       'done',
       `exec '${realGit}' "\${args[@]}"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(bin, 'git'), 0o755);
+  return `${bin}:${process.env.PATH}`;
+}
+
+/**
+ * A `git` first on PATH whose `merge --no-ff` may write no file larger than 100 KiB (`ulimit -f`,
+ * SIGXFSZ ignored so the write fails with EFBIG rather than killing git): the same path as a full
+ * disk, git's `unable to write file`, the file half-written and no merge in progress.
+ */
+function sizeLimitedMergeGit(dir: string): string {
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = join(dir, 'size-limited-merge-git');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(
+    join(bin, 'git'),
+    [
+      '#!/bin/bash',
+      `case "$*" in *'merge --no-ff'*) trap '' XFSZ; ulimit -f 100 ;; esac`,
+      `exec '${realGit}' "$@"`,
       '',
     ].join('\n'),
   );
@@ -139,6 +161,46 @@ describe('a merge git fails for a reason of its own', () => {
 
     const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
     expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(
+      logEvents(repo)
+        .filter((e) => e.type === 'merge.clean')
+        .map((e) => e.feature_id),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('removes the half-written files of a merge that failed writing the worktree (a full disk), and --continue merges it', async () => {
+    repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
+    const before = repo.git('symbolic-ref', '--short', 'HEAD');
+    repo.git('checkout', '-q', 'baton/b');
+    repo.commit('b: big file', { 'src/b/data/big.bin': 'x'.repeat(300_000) });
+    repo.git('checkout', '-q', before);
+    recordStatus(repo, ['b']);
+    const path = process.env.PATH;
+    process.env.PATH = sizeLimitedMergeGit(join(repo.root, '..'));
+    let r: Awaited<ReturnType<typeof runBaton>>;
+    try {
+      r = await runBaton(['integrate'], { cwd: repo.root });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'could not merge baton/b: git said: error: unable to write file src/b/data/big.bin',
+    );
+    const wt = integrationWorktree(repo);
+    expect(repo.git('-C', wt, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+    expect(existsSync(join(wt, 'src', 'b'))).toBe(false);
+    expect(existsSync(join(wt, 'src', 'a', 'index.ts'))).toBe(true);
+
+    // No end was recorded, and nothing was killed: status does not say it was.
+    const status = await runBaton(['status'], { cwd: repo.root });
+    expect(status.stdout).toContain(
+      'the last integration never recorded its end (its `baton integrate` was killed, or stopped at an error it printed), merged 1 of 2 (a)',
+    );
+
+    const c = await runBaton(['integrate', '--continue'], { cwd: repo.root });
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stderr).not.toContain('untracked-in-the-way');
     expect(
       logEvents(repo)
         .filter((e) => e.type === 'merge.clean')

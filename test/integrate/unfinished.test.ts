@@ -40,7 +40,7 @@ describe('an integrate killed between merges', () => {
     // status as a real process once; the other reads run the CLI in-process (a node start each spared).
     const status = runBatonProcess(['status'], { cwd: repo.root });
     expect(status.stdout).toContain(
-      `the last integration never recorded its end (its \`baton integrate\` was killed), merged 1 of 2 (f1): go on with \`${command}\` (its --test is the command the integration began with`,
+      `the last integration never recorded its end (its \`baton integrate\` was killed, or stopped at an error it printed), merged 1 of 2 (f1): go on with \`${command}\` (its --test is the command the integration began with`,
     );
     const json = JSON.parse((await runBaton(['status', '--json'], { cwd: repo.root })).stdout) as {
       integration: Record<string, unknown> | null;
