@@ -3,12 +3,11 @@ import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
+import { gitTooOldDetail, MIN_GIT, UPGRADE_GIT_HINT } from '../git/git-version.js';
 import { someOf } from '../text/some-of.js';
 import { versionNumbers } from '../version.js';
 import { check, type DoctorCheck, versionAtLeast } from './check.js';
 
-/** git 2.38 brought `merge-tree --write-tree`, which conflict prediction needs. */
-export const MIN_GIT = [2, 38] as const;
 /**
  * The Node releases Baton supports (package.json `engines`: `^20.19.0 || >=22.12.0`), as the oldest
  * of each major line: Baton loads ES-only packages with require() where it must load them
@@ -35,12 +34,7 @@ export function checkGitVersion(output: string | undefined): DoctorCheck {
   if (!version) return check('git', 'fail', `could not read the version from "${output.trim()}"`);
   const text = version.join('.');
   if (!versionAtLeast(version, MIN_GIT)) {
-    return check(
-      'git',
-      'fail',
-      `${text} is older than ${MIN_GIT.join('.')}: conflict prediction needs git merge-tree --write-tree`,
-      'Upgrade git (e.g. from https://git-scm.com/downloads or your package manager).',
-    );
+    return check('git', 'fail', gitTooOldDetail(text), UPGRADE_GIT_HINT);
   }
   return check('git', 'ok', `${text} (merge-tree --write-tree available)`);
 }
