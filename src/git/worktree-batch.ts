@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
+import { shortageError } from '../process/spawn-failure.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
@@ -224,7 +225,7 @@ export function addWorktrees(
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
       addsEnded();
-      reject(e);
+      reject(shortageError('/bin/sh', e) ?? e);
     });
     child.on('close', () => {
       const stderr = Buffer.concat(err).toString('utf8') || 'the shell ended before the command did';
