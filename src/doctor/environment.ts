@@ -1,9 +1,11 @@
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { gitRaw } from '../git/git.js';
 import { gitTooOldDetail, MIN_GIT, UPGRADE_GIT_HINT } from '../git/git-version.js';
+import { TMPDIR_HINT, tempFolderProblem } from '../temp-folder.js';
 import { someOf } from '../text/some-of.js';
 import { versionNumbers } from '../version.js';
 import { check, type DoctorCheck, versionAtLeast } from './check.js';
@@ -47,6 +49,13 @@ export async function checkGit(cwd: string): Promise<DoctorCheck> {
   } catch {
     return checkGitVersion(undefined);
   }
+}
+
+/** Checks that Baton can make its scratch folders in the temporary folder (TMPDIR), as `baton run` needs. */
+export function checkTempFolder(): DoctorCheck {
+  const problem = tempFolderProblem();
+  if (problem === undefined) return check('temp folder', 'ok', tmpdir());
+  return check('temp folder', 'fail', `TMPDIR cannot be used: ${problem}`, TMPDIR_HINT);
 }
 
 /** Checks a Node version (`process.versions.node`) against the releases Baton supports (pure). */
