@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
+import { formatUserError, UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
 import { gitTooOldDetail, MIN_GIT, UPGRADE_GIT_HINT } from '../git/git-version.js';
 import { TMPDIR_HINT, tempFolderProblem } from '../temp-folder.js';
@@ -41,12 +42,16 @@ export function checkGitVersion(output: string | undefined): DoctorCheck {
   return check('git', 'ok', `${text} (merge-tree --write-tree available)`);
 }
 
-/** Runs `git --version` and checks it. */
+/** Runs `git --version` and checks it; a git that could not start for want of resources is said so. */
 export async function checkGit(cwd: string): Promise<DoctorCheck> {
   try {
     const r = await gitRaw(cwd, ['--version']);
     return checkGitVersion(r.exitCode === 0 ? r.stdout : undefined);
-  } catch {
+  } catch (err) {
+    // EMFILE under a low `ulimit -n` is no missing git.
+    if (err instanceof UserError && err.code === 'process/out-of-resources') {
+      return check('git', 'fail', formatUserError(err), err.hint);
+    }
     return checkGitVersion(undefined);
   }
 }
