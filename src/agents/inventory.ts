@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config-schema.js';
 import type { Contract } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { stateDirFor, unitFilesIn, unitRunDir } from '../log/paths.js';
+import { makeTempFolder } from '../temp-folder.js';
 import { oneLine } from '../text/one-line.js';
 import type { AgentAdapter } from './adapter.js';
 
@@ -53,7 +53,7 @@ export async function describeAgents(opts: {
   env: NodeJS.ProcessEnv;
   batonCommand: readonly string[];
 }): Promise<AgentReport[]> {
-  const scratchRoot = mkdtempSync(join(tmpdir(), 'baton-agents-'));
+  const scratchRoot = makeTempFolder('baton-agents-');
   const shown = unitFilesIn(unitRunDir(stateDirFor(opts.config.root), 'RUN_ID', SAMPLE_FEATURE_ID));
   try {
     const reports: AgentReport[] = [];

@@ -6,11 +6,13 @@
  * (issue #17). A command whose work must reach its recorded end (run, integrate, verify, worker…)
  * holds `keepRunning()` meanwhile: the closed stream is muted and the work carries on, every event
  * still recorded in the log; a closed terminal also sends SIGHUP, whose interrupt path stops the
- * agents and records that. Either way nothing is thrown from a stream's `error` event any more.
+ * agents and records that. Output that cannot be written (stdout on a full disk: ENOSPC, EFBIG,
+ * EDQUOT) is treated alike, but said on stderr, and a short command then exits 1: its product was
+ * lost. Either way nothing is thrown from a stream's `error` event any more.
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 
-/** The write errors that mean the reader is gone, not that Baton did something wrong. */
+/** The write errors that mean the reader is gone, not that Baton did something wrong; any other is output lost. */
 const GONE_CODES = new Set(['EPIPE', 'EIO']);
 
 /** The process's output streams and what becomes of them when their reader goes. */
@@ -52,16 +54,23 @@ export class ClosedOutput {
   }
 
   #onError(stream: NodeJS.WriteStream, err: NodeJS.ErrnoException): void {
-    if (!GONE_CODES.has(err.code ?? '')) throw err;
+    if (typeof err.code !== 'string') throw err;
     if (err.code === 'EIO') this.#terminalMayBeClosed = true;
     if (this.#gone.has(stream)) return;
     this.#gone.add(stream);
-    if (this.#keeping === 0) process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    // A reader that went is the reader's choice; output that could not be written (a full disk:
+    // ENOSPC, EFBIG, EDQUOT) is output lost, said on stderr and, for a short command, a failure.
+    const gone = GONE_CODES.has(err.code);
+    const why = gone ? 'was closed' : `cannot be written (${err.message.replace(/, write$/, '')})`;
+    if (this.#keeping === 0) {
+      if (!gone && stream !== this.#stderr) this.write(this.#stderr, `baton: standard output ${why}\n`);
+      process.exit(gone && typeof process.exitCode === 'number' ? process.exitCode : gone ? 0 : 1);
+    }
     // Said once, on stderr when it is still read (`baton run | tee run.log` and tee died); never on stdout.
     if (stream !== this.#stderr) {
       this.write(
         this.#stderr,
-        `baton: standard output was closed (${err.code}): carrying on without printing; every event is still recorded in the log (baton status shows it)\n`,
+        `baton: standard output ${gone ? `was closed (${err.code})` : why}: carrying on without printing; every event is still recorded in the log (baton status shows it)\n`,
       );
     }
   }

@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { InvalidArgumentError } from 'commander';
 import { logPathFor } from '../config.js';
 import { isLoopbackHost } from '../dashboard/auth.js';
-import { writeOpenPage } from '../dashboard/open-page.js';
+import { type OpenPage, writeOpenPage } from '../dashboard/open-page.js';
 import { type Dashboard, ListenError, startDashboard } from '../dashboard/server.js';
 import type { LoadedProject } from '../dashboard/view.js';
-import { UserError } from '../errors.js';
+import { formatUserError, UserError } from '../errors.js';
 import { findMainWorktree } from '../git/git.js';
 import { loadProject } from '../project.js';
 import { escapeControl, stringifyJson } from '../text/escape.js';
@@ -99,8 +99,7 @@ async function runDashboard(ctx: CliContext, flags: DashboardFlags): Promise<voi
     );
   }
   // The opener gets a file that redirects, not the token: its command line is readable by every local user.
-  const page = flags.open ? writeOpenPage(dashboard.url) : undefined;
-  if (page) openBrowser(ctx, page.fileUrl, dashboard.url);
+  const page = flags.open ? openPage(ctx, dashboard.url) : undefined;
 
   // The page serves until Ctrl-C, whatever became of the pipe or terminal the address was printed to.
   const keepRunning = ctx.keepRunningWithoutOutput?.();
@@ -135,6 +134,29 @@ async function loadForDashboard(root: string): Promise<LoadedProject> {
   }
 }
 
+/**
+ * Writes the redirect page for `url` and runs the opener on it; a page that cannot be written (no
+ * usable TMPDIR, a full disk) is said as a failed opener is, and the dashboard serves on.
+ */
+function openPage(ctx: CliContext, url: string): OpenPage | undefined {
+  let page: OpenPage;
+  try {
+    page = writeOpenPage(url);
+  } catch (err) {
+    const why =
+      err instanceof UserError ? formatUserError(err) : `the page could not be written: ${String(err)}`;
+    tellOpenFailed(ctx, why, url);
+    return undefined;
+  }
+  openBrowser(ctx, page.fileUrl, url);
+  return page;
+}
+
+/** The one line for a page that could not be opened: why, and the address to open by hand. */
+function tellOpenFailed(ctx: CliContext, why: string, printed: string): void {
+  ctx.stderr.write(`could not open the page in a browser (${why}); open ${printed} yourself\n`);
+}
+
 /** Runs the system's opener on `url`; on failure tells the user to open `printed` themselves. */
 function openBrowser(ctx: CliContext, url: string, printed: string): void {
   const [command, args] =
@@ -149,7 +171,7 @@ function openBrowser(ctx: CliContext, url: string, printed: string): void {
   const tell = (why: string) => {
     if (told) return;
     told = true;
-    ctx.stderr.write(`could not open the page in a browser (${why}); open ${printed} yourself\n`);
+    tellOpenFailed(ctx, why, printed);
   };
   child.on('error', () => tell(`could not run ${command}`));
   child.on('exit', (code, signal) => {

@@ -4,11 +4,11 @@
  * /proc/<pid>/cmdline, so it names only this file: a page readable by its owner alone that sends the
  * browser on to the address with the token, as Jupyter does.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { escapeXml } from '../report/svg.js';
+import { makeTempFolder } from '../temp-folder.js';
 
 /** A redirect page on disk: its `file:` address, and how to remove it once the dashboard stops. */
 export interface OpenPage {
@@ -16,12 +16,20 @@ export interface OpenPage {
   remove(): void;
 }
 
-/** Writes the page that redirects to `url` (token included) in a fresh folder only its owner can enter. */
+/**
+ * Writes the page that redirects to `url` (token included) in a fresh folder only its owner can enter;
+ * throws when it cannot (`env/tmpdir` for a temporary folder that cannot be used).
+ */
 export function writeOpenPage(url: string): OpenPage {
   // mkdtemp makes the folder 0700; the file is 0600 and new (`wx`), so no one else's file is written through.
-  const dir = mkdtempSync(join(tmpdir(), 'baton-dashboard-'));
+  const dir = makeTempFolder('baton-dashboard-');
   const file = join(dir, 'open.html');
-  writeFileSync(file, redirectPage(url), { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, redirectPage(url), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     fileUrl: pathToFileURL(file).href,
     remove: () => rmSync(dir, { recursive: true, force: true }),

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { printableArg } from '../agents/shell-words.js';
 import type { AgentSpec } from '../contracts/schema.js';
+import { SHORTAGE_HINT, shortageWords } from '../process/spawn-failure.js';
 import { newWorktreeHas, type WorktreeSource } from '../runner/worktree-sees.js';
 import { someOf } from '../text/some-of.js';
 import { check, type DoctorCheck } from './check.js';
@@ -41,14 +42,28 @@ export function programOfCommand(command: string): string | undefined {
   return first !== undefined && PLAIN_WORD.test(first) ? first : undefined;
 }
 
-/** Asks `sh` whether it can start `program` (a builtin, or an executable by path or on PATH), in `cwd`. */
-function shellFinds(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
+/** What `sh` said of a program: where it found it, that it did not, or why it could not be asked. */
+type ShellAnswer = { found: string | undefined } | { unasked: string; hint?: string };
+
+/**
+ * Asks `sh` whether it can start `program` (a builtin, or an executable by path or on PATH), in `cwd`.
+ * Only `command -v`'s own "no" is "not found": an `sh` that could not start (EMFILE under a low
+ * `ulimit -n`) or did not answer leaves the question open.
+ */
+function shellFinds(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<ShellAnswer> {
   return new Promise((done) => {
     execFile(
       'sh',
       ['-c', 'command -v -- "$1"', 'sh', program],
       { cwd, env, timeout: 10_000, encoding: 'utf8' },
-      (err, stdout) => done(err ? undefined : stdout.trim() || program),
+      (err, stdout) => {
+        if (!err) done({ found: stdout.trim() || program });
+        else if (typeof err.code === 'string') {
+          const short = shortageWords(err);
+          done(short ? { unasked: short, hint: SHORTAGE_HINT } : { unasked: err.message });
+        } else if (err.killed) done({ unasked: 'sh did not answer within 10 s' });
+        else done({ found: undefined });
+      },
     );
   });
 }
@@ -75,6 +90,7 @@ export async function checkCommandAgents(
   root: string,
   worktree: WorktreeSource,
 ): Promise<DoctorCheck[]> {
+  const asked = new Map<string, Promise<ShellAnswer>>();
   return Promise.all(
     [...used].map(async ([command, features]): Promise<DoctorCheck> => {
       const usedBy = features.length > 0 ? ` — used by ${someOf(features, 3)}` : '';
@@ -88,7 +104,19 @@ export async function checkCommandAgents(
           `${shown} (its program is not a plain word: not checked)${usedBy}`,
         );
       }
-      const found = await shellFinds(program, env, root);
+      // Many commands start the same program (`sh -c …`): it is asked about once.
+      const asking = asked.get(program) ?? shellFinds(program, env, root);
+      asked.set(program, asking);
+      const answer = await asking;
+      if ('unasked' in answer) {
+        return check(
+          'agent command',
+          'warn',
+          `${shown}: could not ask sh whether ${program} can start: ${answer.unasked}${usedBy}`,
+          answer.hint,
+        );
+      }
+      const found = answer.found;
       if (found === undefined) {
         return check(
           'agent command',

@@ -19,7 +19,7 @@ import { refusesDirty } from '../runner/preflight.js';
 import { errorMessage } from '../text/error-message.js';
 import { check, type DoctorCheck } from './check.js';
 import { checkCommandAgents, commandAgentsInUse } from './command-agents.js';
-import { agentsInUse, checkAgents, checkGit, checkNodeVersion } from './environment.js';
+import { agentsInUse, checkAgents, checkGit, checkNodeVersion, checkTempFolder } from './environment.js';
 import {
   checkLastIntegration,
   checkLastRun,
@@ -59,7 +59,11 @@ export interface DoctorOptions {
  * worktrees, lock files), in that order; it only reads, never repairs.
  */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [await checkGit(o.cwd), checkNodeVersion(process.versions.node)];
+  const checks: DoctorCheck[] = [
+    await checkGit(o.cwd),
+    checkNodeVersion(process.versions.node),
+    checkTempFolder(),
+  ];
   const found = await mainCheckout(o.cwd);
   if (typeof found !== 'string') {
     checks.push(check('repository', 'fail', `${found.message} [${found.code}]`, found.hint));

@@ -1,14 +1,16 @@
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
+import { formatUserError, UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
+import { gitTooOldDetail, MIN_GIT, UPGRADE_GIT_HINT } from '../git/git-version.js';
+import { TMPDIR_HINT, tempFolderProblem } from '../temp-folder.js';
 import { someOf } from '../text/some-of.js';
 import { versionNumbers } from '../version.js';
 import { check, type DoctorCheck, versionAtLeast } from './check.js';
 
-/** git 2.38 brought `merge-tree --write-tree`, which conflict prediction needs. */
-export const MIN_GIT = [2, 38] as const;
 /**
  * The Node releases Baton supports (package.json `engines`: `^20.19.0 || >=22.12.0`), as the oldest
  * of each major line: Baton loads ES-only packages with require() where it must load them
@@ -35,24 +37,30 @@ export function checkGitVersion(output: string | undefined): DoctorCheck {
   if (!version) return check('git', 'fail', `could not read the version from "${output.trim()}"`);
   const text = version.join('.');
   if (!versionAtLeast(version, MIN_GIT)) {
-    return check(
-      'git',
-      'fail',
-      `${text} is older than ${MIN_GIT.join('.')}: conflict prediction needs git merge-tree --write-tree`,
-      'Upgrade git (e.g. from https://git-scm.com/downloads or your package manager).',
-    );
+    return check('git', 'fail', gitTooOldDetail(text), UPGRADE_GIT_HINT);
   }
   return check('git', 'ok', `${text} (merge-tree --write-tree available)`);
 }
 
-/** Runs `git --version` and checks it. */
+/** Runs `git --version` and checks it; a git that could not start for want of resources is said so. */
 export async function checkGit(cwd: string): Promise<DoctorCheck> {
   try {
     const r = await gitRaw(cwd, ['--version']);
     return checkGitVersion(r.exitCode === 0 ? r.stdout : undefined);
-  } catch {
+  } catch (err) {
+    // EMFILE under a low `ulimit -n` is no missing git.
+    if (err instanceof UserError && err.code === 'process/out-of-resources') {
+      return check('git', 'fail', formatUserError(err), err.hint);
+    }
     return checkGitVersion(undefined);
   }
+}
+
+/** Checks that Baton can make its scratch folders in the temporary folder (TMPDIR), as `baton run` needs. */
+export function checkTempFolder(): DoctorCheck {
+  const problem = tempFolderProblem();
+  if (problem === undefined) return check('temp folder', 'ok', tmpdir());
+  return check('temp folder', 'fail', `TMPDIR cannot be used: ${problem}`, TMPDIR_HINT);
 }
 
 /** Checks a Node version (`process.versions.node`) against the releases Baton supports (pure). */

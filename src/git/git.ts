@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { shortageError } from '../process/spawn-failure.js';
 import { realNearest } from '../real-nearest.js';
 import { bareCloneHint, noWorkTreeError } from './no-work-tree.js';
 import { type GitPlaces, newlineInPath, PLACES_ARGS, placesFromRevParse } from './places.js';
@@ -102,9 +103,10 @@ function runGit(
         return;
       }
       reject(
-        new UserError('git/not-found', `could not run git: ${e.message}`, {
-          hint: 'Install git 2.38 or newer and make sure it is on PATH.',
-        }),
+        shortageError('git', e) ??
+          new UserError('git/not-found', `could not run git: ${e.message}`, {
+            hint: 'Install git 2.38 or newer and make sure it is on PATH.',
+          }),
       );
     });
     child.on('close', (code, signal) => {
@@ -145,7 +147,7 @@ export function gitStream(
     });
     // git may exit before reading all its input (a bad revision): that is its exit code's business.
     child.stdin?.on('error', () => {});
-    child.on('error', reject);
+    child.on('error', (e) => reject(shortageError('git', e) ?? e));
     child.on('close', (code) => resolve({ exitCode: code ?? 1, stderr }));
     if (input !== undefined) child.stdin?.end(input);
   });

@@ -3,6 +3,7 @@
  * git's messages that tie several paths together.
  */
 import { GitError, gitRaw } from './git.js';
+import { gitTooOldError, unknownOption } from './git-version.js';
 
 /**
  * One of git's messages about a merge that names several paths (a file a rename moved, a file added in
@@ -52,7 +53,8 @@ export function parseMergeTreeOutput(
 
 /**
  * Merges two commits in memory with `git merge-tree --write-tree` (git ≥ 2.38): exit 0 is clean,
- * exit 1 with a tree is a conflict; anything else (an unknown ref, unrelated histories) throws.
+ * exit 1 with a tree is a conflict; anything else (an unknown ref, unrelated histories) throws. A git
+ * that does not know `--write-tree` (older than 2.38) throws `git/too-old`, a refusal with a hint.
  */
 export async function mergeTree(cwd: string, a: string, b: string): Promise<MergeTreeResult> {
   const args = ['merge-tree', '--write-tree', '--name-only', '-z', a, b];
@@ -60,6 +62,9 @@ export async function mergeTree(cwd: string, a: string, b: string): Promise<Merg
   // merge-tree also exits 1 for a bad ref, but then prints no tree on stdout.
   const parts = r.stdout.split('\0');
   const tree = parts[0] ?? '';
-  if ((r.exitCode !== 0 && r.exitCode !== 1) || !/^[0-9a-f]{40,64}$/.test(tree)) throw new GitError(args, r);
+  if ((r.exitCode !== 0 && r.exitCode !== 1) || !/^[0-9a-f]{40,64}$/.test(tree)) {
+    if (unknownOption(r.stderr, 'write-tree')) throw await gitTooOldError(cwd);
+    throw new GitError(args, r);
+  }
   return { clean: r.exitCode === 0, tree, ...parseMergeTreeOutput(parts.slice(1)) };
 }

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { shortageError } from '../process/spawn-failure.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { GitDeadlineError } from './deadline.js';
 import { GitError, type GitOutput, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
@@ -230,7 +231,8 @@ function armLimits(child: ChildProcess, limits: SequenceLimits, missed: () => vo
 /** Everything a readable stream of the child's gives, kept as it comes. */
 function collect(child: ChildProcess, fd: number): Buffer[] {
   const chunks: Buffer[] = [];
-  child.stdio[fd]?.on('data', (b: Buffer) => chunks.push(b));
+  // A shell that could not start (EMFILE) has no stdio at all.
+  child.stdio?.[fd]?.on('data', (b: Buffer) => chunks.push(b));
   return chunks;
 }
 
@@ -248,20 +250,21 @@ function runSequence(
       stdio: ['ignore', 'pipe', 'pipe', ...steps.map(() => 'pipe' as const)],
       detached: limits.deadlineMs !== undefined,
     });
+    // First, before anything reads the child's pipes: a shell that could not start has none.
+    child.on('error', (err) => {
+      disarm();
+      reject(shortageError('/bin/sh', err) ?? err);
+    });
     const missed = () => {
       disarm();
       // What still holds the pipes is not waited for: they are closed on Baton's side.
-      for (const stream of child.stdio) stream?.destroy();
+      for (const stream of child.stdio ?? []) stream?.destroy();
       reject(new GitDeadlineError(limits.what ?? 'git', cwd, limits.deadlineMs ?? 0));
     };
     const disarm = armLimits(child, limits, missed);
     const records = collect(child, 1);
     const shellErr = collect(child, 2);
     const outs = steps.map((_, i) => collect(child, FIRST_FD + i));
-    child.on('error', (err) => {
-      disarm();
-      reject(err);
-    });
     child.on('close', () => {
       if (disarm()) {
         missed();

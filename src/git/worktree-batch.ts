@@ -13,10 +13,12 @@
  * had an agent: a resume checks it out again (`finishUnfinishedCheckout`).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { WORKTREE_BATCH_MARK } from '../guard/daemons.js';
+import { shortageError } from '../process/spawn-failure.js';
+import { makeTempFolder } from '../temp-folder.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitEnvironment, gitRaw, HARDENED_GIT_OPTIONS } from './git.js';
@@ -185,7 +187,7 @@ export function addWorktrees(
   opts: { lanes?: number; run?: BatchRun } = {},
 ): Promise<void> {
   const lanes = opts.lanes ?? availableParallelism();
-  const dir = mkdtempSync(join(tmpdir(), 'baton-git-'));
+  const dir = makeTempFolder('baton-git-');
   writeFileSync(join(dir, 'refs'), branchTransaction(items));
   const reported = new Set<number>();
   let added = false;
@@ -224,7 +226,7 @@ export function addWorktrees(
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
       addsEnded();
-      reject(e);
+      reject(shortageError('/bin/sh', e) ?? e);
     });
     child.on('close', () => {
       const stderr = Buffer.concat(err).toString('utf8') || 'the shell ended before the command did';

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { checkoutEnvironment } from '../git/repository-env.js';
 import { openStateFile } from '../state-write.js';
+import { SHORTAGE_HINT, shortageWords } from './spawn-failure.js';
 
 /** How a supervised process ended. */
 export interface ProcessExit {
@@ -342,8 +343,9 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
     };
     const failed = spawnError();
     if (failed) {
-      // The program could not be started at all (missing file, bad cwd).
-      exit.stderr += `Command failed to start: ${failed.message}`;
+      // The program could not be started at all (missing file, bad cwd, too many open files).
+      const short = shortageWords(failed);
+      exit.stderr += `Command failed to start: ${failed.message}${short ? `: ${short}. ${SHORTAGE_HINT}` : ''}`;
       exit.exitCode = 127;
     }
     return exit;

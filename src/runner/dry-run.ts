@@ -2,12 +2,12 @@
  * `baton run --dry-run`: each unit's launch as a real run would start it (headless, or in its tmux
  * window for an interactive feature), shown, with nothing created.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareInteractiveLaunch } from '../interactive/argv.js';
 import { isInteractive } from '../interactive/launch.js';
 import { sessionName } from '../interactive/tmux.js';
+import { makeTempFolder } from '../temp-folder.js';
 import { featurePaths, type RunContext } from './context.js';
 import { agentCannotDo } from './preflight.js';
 import type { RunSummary } from './run.js';
@@ -21,7 +21,7 @@ export async function dryRun(
   const { opts } = ctx;
   // What an adapter writes (settings, hooks) goes to a temporary folder, removed afterwards; the command
   // shows where a real run puts it, under the placeholder run id `baton agents` uses (no run is recorded).
-  const scratchRoot = mkdtempSync(join(tmpdir(), 'baton-dry-run-'));
+  const scratchRoot = makeTempFolder('baton-dry-run-');
   try {
     for (const [i, id] of unitIds.entries()) {
       const shown = featurePaths(opts.config.worktrees, stateDir, 'RUN_ID', id);

@@ -32,6 +32,7 @@ import {
   snapshotFrom,
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
+import { requireTempFolder } from '../temp-folder.js';
 import { badBaseError, batonBaseError } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { portRoomRefusal } from './port-room.js';
@@ -284,6 +285,8 @@ export async function preflight(
   // Ports past 65535 would reach the agents and checks as a PORT nothing can listen on.
   const noRoom = portRoomRefusal(opts.plan, ids, opts.config);
   if (noRoom) throw noRoom;
+  // Every worktree is added through scratch files in the temporary folder: without it, every feature fails.
+  requireTempFolder();
   const base = runBase(opts.base, opts.config);
   // HEAD's commit is in the snapshot of the refs the run took anyway.
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readLog } from '../../src/log/read.js';
@@ -55,6 +55,45 @@ describe('baton run whose standard output is closed mid-run (`baton run | tee ru
     expect(err).not.toMatch(/internal error|\n\s+at /);
   });
 });
+
+describe.skipIf(!existsSync('/dev/full'))(
+  'baton whose standard output is on a full disk (> /dev/full)',
+  () => {
+    /** Runs `baton <args>` with stdout on /dev/full (every write fails with ENOSPC). */
+    function toFullDisk(root: string, args: string[]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        return spawnSync(process.execPath, [BATON_BIN, ...args], {
+          cwd: root,
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        });
+      } finally {
+        closeSync(full);
+      }
+    }
+
+    it('run: carries on to the end without printing, says why once on stderr, no uncaught ENOSPC', () => {
+      const { repo, log, go } = waitingRepo();
+      go();
+      const r = toFullDisk(repo.root, ['run']);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+      expect(r.stderr).toContain(
+        'baton: standard output cannot be written (ENOSPC: no space left on device)',
+      );
+      expect(events(log).find((e) => e.type === 'run.ended')?.outcome).toBe('complete');
+      expect(r.status).toBe(0);
+    });
+
+    it('status: ends with exit 1 and one line on stderr naming ENOSPC, no stack', () => {
+      const { repo } = waitingRepo();
+      const r = toFullDisk(repo.root, ['status']);
+      expect(r.stderr).toBe('baton: standard output cannot be written (ENOSPC: no space left on device)\n');
+      expect(r.status).toBe(1);
+    });
+  },
+);
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 

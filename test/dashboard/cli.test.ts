@@ -197,6 +197,45 @@ describe('baton dashboard', () => {
     },
   );
 
+  it('--open with a TMPDIR that does not exist: says so in the one "could not open" line and serves on', async () => {
+    const r0 = repo();
+    const before = process.env.TMPDIR;
+    const missing = join(r0.root, '..', 'no-such-tmp');
+    process.env.TMPDIR = missing;
+    let told: () => void = () => {};
+    const toldOrGaveUp = new Promise<void>((resolve) => {
+      told = resolve;
+      setTimeout(resolve, 10_000);
+    });
+    let answered = 0;
+    let stdoutSeen = '';
+    const r = await runBaton(['dashboard', '--port', '0', '--open'], {
+      cwd: r0.root,
+      onStderr: (err) => {
+        if (err.includes('\n')) told();
+      },
+      interrupt: (fire) =>
+        void toldOrGaveUp
+          .then(async () => {
+            const url = /(http:\S+\?token=[A-Za-z0-9_-]+)/.exec(stdoutSeen)?.[1];
+            if (url) answered = (await fetch(url, { redirect: 'manual' })).status;
+          })
+          .finally(fire),
+      onStdout: (out) => {
+        stdoutSeen = out;
+      },
+    }).finally(() => {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const printed = /(http:\S+\?token=[A-Za-z0-9_-]+)/.exec(r.stdout)?.[1];
+    expect(r.stderr).toBe(
+      `could not open the page in a browser (the temporary folder (TMPDIR) cannot be used: ${missing} does not exist [env/tmpdir]); open ${printed} yourself\n`,
+    );
+    expect(answered).toBe(303);
+  });
+
   it('falls back to a free port when the default one is taken, but not when --port was given', async () => {
     const r0 = repo();
     await occupy(DEFAULT_DASHBOARD_PORT);

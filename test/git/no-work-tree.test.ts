@@ -65,7 +65,7 @@ describe('a repository without a checkout', () => {
           checks: { name: string; status: string; detail: string; hint?: string }[];
         }
       ).checks;
-      expect(checks.map((c) => c.name).slice(0, 3)).toEqual(['git', 'node', 'repository']);
+      expect(checks.map((c) => c.name).slice(0, 4)).toEqual(['git', 'node', 'temp folder', 'repository']);
       expect(checks.find((c) => c.name === 'repository')).toMatchObject({
         status: 'fail',
         detail: line,

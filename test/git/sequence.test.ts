@@ -3,7 +3,7 @@
  * failure stops the sequence unless the step may fail, and a commit with nothing staged is no
  * commit — all against a real repository.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitDeadlineError } from '../../src/git/deadline.js';
 import { commitOnBranch, gitSequence, MAX_STEPS } from '../../src/git/sequence.js';
+import { BATON_BIN } from '../rig/cli.js';
+import { contractFiles } from '../rig/contracts.js';
 import { gitShim } from '../rig/git-shim.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -323,4 +325,34 @@ describe('gitSequence at its deadline', () => {
       rmSync(fifo, { force: true });
     }
   }, 20_000);
+});
+
+describe('a shell that cannot start for want of open files (EMFILE)', () => {
+  it('fails the run clearly, naming the cause and the fix, never a TypeError or an unhandled error', () => {
+    const r = makeRepo();
+    repos.push(r);
+    const ids = Array.from({ length: 12 }, (_, i) => `f${i + 1}`);
+    r.commit(
+      'contracts',
+      contractFiles(
+        ids.map((id) => ({ id, agent: { command: `mkdir -p src/${id} && echo hi > src/${id}/x.txt` } })),
+      ),
+    );
+    // 30 descriptors: Node starts, and the first shell of git steps (or a later one) cannot.
+    const run = spawnSync(
+      'bash',
+      ['-c', 'ulimit -n 30 && exec "$@"', 'sh', process.execPath, BATON_BIN, 'run', '-j', '12'],
+      {
+        cwd: r.root,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    const status = spawnSync(process.execPath, [BATON_BIN, 'status'], { cwd: r.root, encoding: 'utf8' });
+    const said = `${run.stdout}${run.stderr}${status.stdout}`;
+    expect(said).not.toMatch(/Cannot read properties|Unhandled 'error'|internal error|\n\s+at /);
+    expect(said).toMatch(/could not start \/bin\/sh: too many open files \(EMFILE\)/);
+    expect(said).toContain('[process/out-of-resources]');
+    expect(run.status).toBe(1);
+  }, 60_000);
 });

@@ -74,6 +74,7 @@ describe('baton doctor', () => {
     expect([...checks.keys()].filter((n) => !n.startsWith('agent '))).toEqual([
       'git',
       'node',
+      'temp folder',
       'repository',
       'config',
       'contracts',

@@ -1,0 +1,50 @@
+/**
+ * The system's temporary folder (`os.tmpdir()`: TMPDIR, else /tmp), where Baton makes its scratch
+ * folders (the worktree batch's files, the dashboard's opener page): whether it can be used, and the
+ * one error when it cannot, for `baton run`'s preflight, `baton doctor` and every scratch folder made.
+ */
+import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from './errors.js';
+
+/** What to do about a temporary folder Baton cannot use. */
+export const TMPDIR_HINT =
+  'Set TMPDIR to a folder that exists and you can write in, or unset it to use /tmp.';
+
+/** Why no folder can be made in the temporary folder (`/x does not exist`), or undefined when one can. */
+export function tempFolderProblem(): string | undefined {
+  const dir = tmpdir();
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    return code === 'ENOENT' ? `${dir} does not exist` : `${dir} cannot be written in (${code})`;
+  }
+}
+
+/** The refusal for a temporary folder that cannot be used (`env/tmpdir`), naming TMPDIR and the hint. */
+export function tempFolderError(problem: string, cause?: unknown): UserError {
+  return new UserError('env/tmpdir', `the temporary folder (TMPDIR) cannot be used: ${problem}`, {
+    hint: TMPDIR_HINT,
+    cause,
+  });
+}
+
+/** Throws `tempFolderError` when the temporary folder cannot be used: a command's preflight. */
+export function requireTempFolder(): void {
+  const problem = tempFolderProblem();
+  if (problem !== undefined) throw tempFolderError(problem);
+}
+
+/** Makes a new folder `<tmpdir>/<prefix>XXXXXX`; one that cannot be made throws `tempFolderError`. */
+export function makeTempFolder(prefix: string): string {
+  try {
+    return mkdtempSync(join(tmpdir(), prefix));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw tempFolderError(tempFolderProblem() ?? `${tmpdir()}: ${code}`, err);
+  }
+}
