@@ -5,7 +5,6 @@ import { UserError } from '../errors.js';
 import { assertNotInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
 import { featureBranch, INTEGRATION_BRANCH } from '../git/refs.js';
-import { noHeadCommit } from '../git/unborn-head.js';
 import { agentResolver, assertResolversInstalled } from '../integrate/agent-resolver.js';
 import { chooseForIntegration } from '../integrate/choose.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
@@ -27,6 +26,7 @@ import {
   type IntegrationResult,
   type IntegrationSettings,
 } from '../integrate/types.js';
+import { unresolvedBaseError } from '../integrate/unresolved-base.js';
 import { lockForCommand } from '../lock/baton-lock.js';
 import { findIntegrationRun } from '../log/last-run.js';
 import { readLog } from '../log/read.js';
@@ -209,32 +209,14 @@ function baseRefOf(project: Project, flags: IntegrateFlags): string {
   return flags.base ?? defaultBaseRef(project.config.base, flags.into);
 }
 
-/**
- * The commit integration starts from; a repository without commits is told to make one, and a base
- * HEAD on an orphan branch is told so (`noHeadCommit`'s words).
- */
+/** The commit integration starts from; a base that is none gets `unresolvedBaseError`'s words. */
 async function baseCommit(project: Project, flags: IntegrateFlags): Promise<string> {
   const baseRef = baseRefOf(project, flags);
   const base = await resolveCommit(project.root, baseRef);
-  if (base !== undefined) {
-    const batonBase = await batonBaseRefusal(project.root, flags.base, project.config);
-    if (batonBase) throw batonBase;
-    return base;
-  }
-  const noHead = (await resolveCommit(project.root, 'HEAD')) ? undefined : await noHeadCommit(project.root);
-  if (noHead && noHead.orphan === undefined) {
-    throw new UserError('integrate/no-commits', `${noHead.message}, so there is nothing to integrate onto`, {
-      hint: noHead.hint,
-    });
-  }
-  if (noHead && baseRef === 'HEAD') {
-    throw new UserError('integrate/bad-base', `the base "HEAD" is not a commit: ${noHead.message}`, {
-      hint: noHead.hint,
-    });
-  }
-  throw new UserError('integrate/bad-base', `the base "${baseRef}" is not a commit in this repository`, {
-    hint: 'Pass --base <branch or commit>, or fix `base` in the config.',
-  });
+  if (base === undefined) throw await unresolvedBaseError(project.root, baseRef);
+  const batonBase = await batonBaseRefusal(project.root, flags.base, project.config);
+  if (batonBase) throw batonBase;
+  return base;
 }
 
 /** `--predict-only`: the prediction's JSON, the features it would leave out, and the exit the merge would have. */
