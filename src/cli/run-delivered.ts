@@ -1,12 +1,18 @@
 /** What a `baton run` that names no feature leaves out: those whose work the base already holds. */
 
+import { isBestOfN, planAttempts } from '../attempts/plan.js';
+import type { AttemptsSpec } from '../contracts/schema.js';
 import { alreadyInBaseWords, deliveredFeatures, runBase } from '../delivered.js';
 import { existingBranches } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { Project } from '../project.js';
 import { batonBaseError } from '../runner/delivered.js';
+import { restartUnits } from '../runner/resume.js';
+import { runAgainFlags } from '../runner/resume-command.js';
+import { uncheckedBestOfN } from '../runner/run.js';
 import type { CliContext } from './context.js';
+import type { RunFlags } from './run.js';
 
 /**
  * The plan's features less those whose work the run's base already holds (`deliveredFeatures`), the
@@ -49,4 +55,34 @@ async function rerunWords(root: string, ids: readonly string[]): Promise<string>
   if (kept.length === 0) return `name ${them}: baton run ${ids.join(' ')}`;
   const branchWords = kept.length === 1 ? `its branch ${featureBranch(kept[0]!)} is` : 'their branches are';
   return `remove what is left of the last run first (${branchWords} still there): baton clean ${kept.join(' ')}, then baton run ${ids.join(' ')}`;
+}
+
+/**
+ * What a run with every feature left out refuses as a run that starts would: `--restart` without
+ * `--resume` (`restartUnits`: a delivered feature is complete, a resume would skip it) and best-of-N
+ * asked by `--attempts` with `--no-verify` (`uncheckedBestOfN`).
+ */
+export function refuseFlagsOfNoRun(
+  project: Pick<Project, 'logPath' | 'config' | 'plan'>,
+  flags: Pick<RunFlags, 'restart' | 'verify' | 'dryRun' | 'base' | 'agent' | 'attempts'>,
+  attempts: AttemptsSpec | undefined,
+): void {
+  if (flags.restart?.length) {
+    const { features } = foldLogCached(project.logPath, 'decide').state;
+    restartUnits({
+      resume: false,
+      restart: flags.restart,
+      featureIds: [],
+      planIds: project.plan.order,
+      units: [],
+      complete: (id) => Object.hasOwn(features, id) && features[id]?.status === 'complete',
+      kept: () => false,
+      again: runAgainFlags(flags),
+    });
+  }
+  const bestOfN =
+    attempts !== undefined &&
+    isBestOfN(planAttempts({ flag: attempts, contract: {}, config: project.config }));
+  if (bestOfN && !flags.verify && !flags.dryRun)
+    throw uncheckedBestOfN(`--attempts ${flags.attempts} asks for best-of-N`);
 }

@@ -24,7 +24,7 @@ import type { CliContext } from './context.js';
 import { abortOnInterrupt } from './interrupt.js';
 import { readJobsFlag } from './jobs-flag.js';
 import { createProgressRenderer, type ProgressRenderer } from './progress.js';
-import { leaveOutDelivered } from './run-delivered.js';
+import { leaveOutDelivered, refuseFlagsOfNoRun } from './run-delivered.js';
 import { interactiveConfig, readAutoFinishFlag, resumedInteractive } from './run-interactive.js';
 import { assertQueueable } from './run-queue-refusals.js';
 import { nothingToRunJson, reportRunSummary } from './run-summary.js';
@@ -152,7 +152,7 @@ export const registerRun: RegisterCommand = (program, ctx, setExit) => {
     )
     .option(
       '--hub <git url>',
-      'with --queue: the git remote every worker can reach, a path taken from here (or config `hub:`)',
+      'with --queue: the git remote every worker can reach, a path taken from here (or config `hub:`); refused without a queue (run/hub-without-queue)',
     )
     .addHelpText('after', RUN_HELP_AFTER)
     .action((ids: string[], flags: RunFlags) => runCommand(ctx, setExit, ids, flags));
@@ -171,6 +171,15 @@ function readRadarSeconds(text: string | undefined, configured: number): number 
     );
   }
   return seconds;
+}
+
+/** `--hub` given with no queue (no --queue, config `queue:` or BATON_QUEUE): a run here has no use for it. */
+function hubWithoutQueue(): UserError {
+  return new UserError(
+    'run/hub-without-queue',
+    '--hub works only with --queue: it is the git remote the workers of a queued run fetch from and push to, and a run here uses none',
+    { hint: 'Add --queue <redis url> to run the features on workers, or leave out --hub.', exitCode: 2 },
+  );
 }
 
 type RunProject = Awaited<ReturnType<typeof loadProject>>;
@@ -192,6 +201,7 @@ async function runCommand(
   readAutoFinishFlag(flags.autoFinish);
   if (flags.agent !== undefined) resolveAdapter(flags.agent);
   const queue = queueSetting(flags.queue, loaded.config, ctx.env);
+  if (flags.hub !== undefined && queue === undefined) throw hubWithoutQueue();
   const queued = queue !== undefined && !flags.dryRun;
   // A resume goes on with its run: given no ids, it takes the run's features, not the plan's (queued, it
   // re-attaches to the run's jobs).
@@ -204,6 +214,7 @@ async function runCommand(
   const featureIds =
     flags.resume || ids.length > 0 ? selected : await leaveOutDelivered(talk, loaded, selected, flags.base);
   if (featureIds === undefined) {
+    refuseFlagsOfNoRun(loaded, flags, attempts);
     // Every feature was left out (and said so on `talk`): --json still prints its summary on stdout.
     if (flags.json) ctx.stdout.write(`${stringifyJson(nothingToRunJson(selected), 2)}\n`);
     return;

@@ -5,6 +5,7 @@ import type { Config } from '../config-schema.js';
 import { contractJsonSchema } from '../contracts/json-schema.js';
 import { formatDiagnostic, UserError } from '../errors.js';
 import { gitRaw, resolveCommit } from '../git/git.js';
+import { noHeadCommit } from '../git/unborn-head.js';
 import { isReadByGit, repositoryPaths } from '../git/work-tree-names.js';
 import { type RepoSnapshot, snapshotRepo } from '../guard/repo-snapshot.js';
 import { trackedFiles } from '../project.js';
@@ -114,9 +115,9 @@ export async function runDecompose(o: DecomposeOptions): Promise<DecomposeResult
   refuseExistingContracts(o, specsRel);
   const base = await resolveCommit(o.root, 'HEAD');
   if (!base) {
-    throw new UserError('decompose/no-commit', 'the repository has no commit yet', {
-      hint: 'Commit once (`git add -A && git commit -m start`); the agent works in a worktree of HEAD.',
-    });
+    // The agent works in a worktree of HEAD: decompose has no --base, so the hint names none.
+    const why = await noHeadCommit(o.root, 'none');
+    throw new UserError('decompose/no-commit', why.message, { hint: why.hint });
   }
   const scratch = { specsRel, base, worktree: await addScratchWorktree(o, base) };
   let keep = false;

@@ -72,7 +72,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   }
   const root = found;
   const head = await resolveCommit(root, 'HEAD');
-  const noHead = head ? undefined : await noHeadCommit(root);
+  const noHead = head ? undefined : await noHeadCommit(root, 'run-flag');
   checks.push(
     noHead
       ? check('repository', 'fail', `${root}: ${noHead.message}`, noHead.hint)

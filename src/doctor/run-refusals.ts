@@ -1,6 +1,6 @@
 /**
  * What `baton run` would refuse because of the config, said by `baton doctor` beforehand with the very
- * rules run applies: a `base` that is no commit, a worktrees folder inside the repository (or at git's
+ * rules run applies: a `base` that is no commit or is a Baton branch, a worktrees folder inside the repository (or at git's
  * or Baton's own folder), tmux missing
  * for an interactive run, a queue whose Redis does not answer.
  */
@@ -12,15 +12,19 @@ import { interactiveSource, noTmuxError } from '../interactive/needs-tmux.js';
 import { tmuxInstalled } from '../interactive/tmux.js';
 import { redactUrl } from '../queue/names.js';
 import { queueSetting } from '../queue/setting.js';
-import { badBaseError } from '../runner/delivered.js';
+import { badBaseError, batonBaseError } from '../runner/delivered.js';
 import { checkWorktreesFolder, worktreesInSuperproject } from '../runner/worktrees-folder.js';
 import { check, type DoctorCheck } from './check.js';
 
-/** The config's settings every run refuses (a bad `base`, a worktrees folder where none may be), first first. */
+/** The config's settings every run refuses (a bad `base`: no commit, or a Baton branch; a worktrees folder where none may be), first first. */
 export async function configRefusals(root: string, config: Config): Promise<UserError[]> {
   const refusals: UserError[] = [];
   if (config.base !== undefined && !(await resolveCommit(root, config.base))) {
     refusals.push(await badBaseError(root, undefined, config));
+  } else {
+    // A base that is a Baton branch: refused by run's preflight (and integrate) by the same rule.
+    const batonBase = await batonBaseError(root, undefined, config);
+    if (batonBase) refusals.push(batonBase);
   }
   const inside = await checkWorktreesFolder(root, config).then(
     () => undefined,

@@ -15,8 +15,24 @@ export interface NoHeadCommit {
   hint: string;
 }
 
-/** Why HEAD in `cwd` names no commit (ask only once `resolveCommit(cwd, 'HEAD')` found none). */
-export async function noHeadCommit(cwd: string): Promise<NoHeadCommit> {
+/**
+ * How the orphan branch's hint names another base: the command's own `--base` (`flag`), `baton run`'s
+ * and `integrate`'s for a command without one that says what they would refuse (`run-flag`: doctor),
+ * or not at all for a command that always works from HEAD (`none`: decompose).
+ */
+export type BaseOption = 'flag' | 'run-flag' | 'none';
+
+const NAME_A_BASE: Record<BaseOption, string> = {
+  flag: ', or name one as the base: --base <branch>',
+  'run-flag': ', or name one as the base: pass --base <branch> to baton run and baton integrate',
+  none: '',
+};
+
+/**
+ * Why HEAD in `cwd` names no commit (ask only once `resolveCommit(cwd, 'HEAD')` found none); `base`:
+ * how the hint may name another base (`BaseOption`).
+ */
+export async function noHeadCommit(cwd: string, base: BaseOption = 'flag'): Promise<NoHeadCommit> {
   const [branch, anyCommit] = await Promise.all([
     gitRaw(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']),
     gitRaw(cwd, ['rev-list', '-n', '1', '--all']),
@@ -31,6 +47,6 @@ export async function noHeadCommit(cwd: string): Promise<NoHeadCommit> {
   return {
     orphan,
     message: `HEAD is on ${escapeControl(orphan)}, a branch with no commit yet (an orphan branch)`,
-    hint: 'Switch to a branch that has commits (git switch <branch>; git branch lists them), or name one as the base: --base <branch>.',
+    hint: `Switch to a branch that has commits (git switch <branch>; git branch lists them)${NAME_A_BASE[base]}.`,
   };
 }

@@ -10,11 +10,12 @@ import { formatDiagnostic } from '../errors.js';
 import { commitAll, git } from '../git/git.js';
 import { attemptRef, featureBranch } from '../git/refs.js';
 import { parseRawDiff } from '../git/sequence.js';
+import { statusEntries } from '../git/status.js';
 import { unitFilesIn } from '../log/paths.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import { describeExit, type ProcessExit, type Supervised } from '../process/supervise.js';
 import { decideOutcome } from '../runner/outcome.js';
-import { findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
+import { addFailureReason, findUnmergeable, unmergeableReason } from '../runner/unmergeable.js';
 import { errorMessage } from '../text/error-message.js';
 import { dropWorktree, makeWorktree, pushResult } from './attempt-git.js';
 import { type LaunchedAttempt, launchAttempt, MID_FLUSH_MS } from './attempt-launch.js';
@@ -104,6 +105,8 @@ interface SettledAttempt {
   reason: string | undefined;
   /** Why the work cannot be merged whatever its checks say (`unmergeableReason`). */
   refused?: string;
+  /** Why git could not commit the agent's work (`addFailureReason`): the attempt fails, whatever its exit. */
+  unsaved?: string;
 }
 
 /** `work`, or nothing once `signal` is aborted (never rejects). */
@@ -139,8 +142,9 @@ export async function runAttempt(ctx: AttemptContext): Promise<JobResult> {
     changedFiles: settled.files.length,
     ...(checks ? { checks } : {}),
   });
-  const outcome =
-    settled.refused && decided.status === 'complete'
+  const outcome = settled.unsaved
+    ? { status: 'failed' as const, reason: settled.unsaved }
+    : settled.refused && decided.status === 'complete'
       ? { status: 'failed' as const, reason: settled.refused }
       : decided;
   const ref = attemptRef(ctx.data.feature_id, jobInstanceOf(ctx.jobId, ctx.data.enqueue), ctx.attempt);
@@ -212,13 +216,16 @@ async function settleAttempt(
   const { data } = ctx;
   const { worktree } = a.paths;
   const interrupted = exit.stoppedBy === 'interrupt';
-  const commit =
-    (interrupted
-      ? undefined
-      : await commitAll(
-          worktree,
-          `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${jobInstanceOf(ctx.jobId, data.enqueue)}.${ctx.attempt} on ${ctx.host}`,
-        )) ?? (await git(worktree, ['rev-parse', 'HEAD']));
+  const message = `${a.feature.title}\n\nBaton: feature ${data.feature_id}, run ${data.run_id}, job ${jobInstanceOf(ctx.jobId, data.enqueue)}.${ctx.attempt} on ${ctx.host}`;
+  // A nested repository with no commit makes `git add --all` fail: said in words, as the local runner does.
+  let unsaved: string | undefined;
+  const committed = interrupted
+    ? undefined
+    : await commitAll(worktree, message).catch(async (err: unknown) => {
+        unsaved = addFailureReason(worktree, await statusEntries(worktree), err);
+        return undefined;
+      });
+  const commit = committed ?? (await git(worktree, ['rev-parse', 'HEAD']));
   const changed = parseRawDiff(
     await git(worktree, ['diff', '--raw', '-z', '--no-renames', `${data.base_commit}..HEAD`]),
   );
@@ -241,7 +248,15 @@ async function settleAttempt(
     ...(reason ? { reason } : {}),
   });
   await ctx.forwarder.flushWithin(MID_FLUSH_MS);
-  return { exit, interrupted, commit, files, reason, ...(refused ? { refused } : {}) };
+  return {
+    exit,
+    interrupted,
+    commit,
+    files,
+    reason,
+    ...(refused ? { refused } : {}),
+    ...(unsaved ? { unsaved } : {}),
+  };
 }
 
 /** The feature's checks, when the job asks for them and the agent ended well with changes. */

@@ -142,9 +142,17 @@ function readEarlier(opts: RunOptions): Earlier | undefined {
 function refuseUncheckedBestOfN(opts: RunOptions, bestOfN: ReadonlyMap<string, unknown>): void {
   if (opts.verifier || opts.dryRun || bestOfN.size === 0) return;
   const ids = [...bestOfN.keys()];
-  throw new UserError(
+  throw uncheckedBestOfN(`${ids.join(', ')} ${ids.length === 1 ? 'runs' : 'run'} best-of-N`);
+}
+
+/**
+ * The refusal of best-of-N with `--no-verify` (`what`: who asks for best-of-N), also given by a run with
+ * nothing left to run when its `--attempts` asks for it (`refuseFlagsOfNoRun`).
+ */
+export function uncheckedBestOfN(what: string): UserError {
+  return new UserError(
     'run/attempts-unchecked',
-    `${ids.join(', ')} ${ids.length === 1 ? 'runs' : 'run'} best-of-N, whose winner the acceptance checks pick, and --no-verify runs none`,
+    `${what}, whose winner the acceptance checks pick, and --no-verify runs none`,
     { hint: 'Drop --no-verify, or run one attempt each with --attempts 1.' },
   );
 }

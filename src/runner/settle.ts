@@ -32,13 +32,7 @@ import type { AgentRun } from './launch.js';
 import type { FeaturePaths } from './preflight.js';
 import type { Prepared } from './prepare.js';
 import { type RunAgainFlags, resumeRunCommand, runAgainFlags } from './resume-command.js';
-import {
-  findUnmergeable,
-  nestedAddReason,
-  takeBackCommit,
-  unmergeableReason,
-  untrackedNestedRepos,
-} from './unmergeable.js';
+import { addFailureReason, findUnmergeable, takeBackCommit, unmergeableReason } from './unmergeable.js';
 
 /** What the agent left on its branch. */
 export interface Settled {
@@ -150,7 +144,7 @@ async function refuseCommit(
  * Baton's commit of the agent's work (`commitOnBranch`) under a deadline: a FIFO `.gitignore` or
  * `.gitattributes` the agent left blocks `git add` for ever. Past it, the `GitDeadlineError` that says
  * so, for the feature to fail with, no more git run in that worktree. A `git add` refused for a nested
- * repository with no commit is a problem in words (`nestedAddReason`).
+ * repository with no commit is a problem in words (`addFailureReason`).
  */
 async function commitUnderDeadline(
   ctx: RunContext,
@@ -164,9 +158,8 @@ async function commitUnderDeadline(
     return await deadlineAsValue(commitOnBranch(worktree, message, from, onBranch, limits));
   } catch (err) {
     // A nested repository with no commit makes `git add --all` fail: say so, not git's words.
-    const nested = untrackedNestedRepos(worktree, await statusUnderDeadline(ctx, worktree));
-    if (nested.length === 0) throw err;
-    return { problem: `${nestedAddReason(nested)}${await uncommittedNote(ctx, worktree)}` };
+    const reason = addFailureReason(worktree, await statusUnderDeadline(ctx, worktree), err);
+    return { problem: `${reason}${await uncommittedNote(ctx, worktree)}` };
   }
 }
 

@@ -61,6 +61,17 @@ export function nestedAddReason(nested: readonly string[]): string {
   return `git could not add the agent's work: ${named} ${nested.length === 1 ? 'is a nested git repository (it has its own .git)' : 'are nested git repositories (each has its own .git)'}, and git takes one only as a pointer to the commit it has checked out (a gitlink, not its files), refusing one with no commit yet; remove ${nested.length === 1 ? `${nested[0]}/.git` : 'their .git folders'} to make the files part of the feature, or commit in it and register it with git submodule add`;
 }
 
+/**
+ * Why Baton's `git add --all` in `worktree` failed (`err`), in words (`nestedAddReason`) when the
+ * worktree's untracked paths (`entries`, its `git status`) hold a nested repository; `err` thrown again
+ * otherwise. The local runner's settle and a queue worker's say it alike.
+ */
+export function addFailureReason(worktree: string, entries: readonly StatusEntry[], err: unknown): string {
+  const nested = untrackedNestedRepos(worktree, entries);
+  if (nested.length === 0) throw err;
+  return nestedAddReason(nested);
+}
+
 /** The paths the repository's `.gitmodules` at `rev` registers as submodules (none when it has none). */
 async function submodulePaths(worktree: string, rev: string): Promise<Set<string>> {
   const r = await gitRaw(worktree, [

@@ -87,6 +87,21 @@ describe('baton doctor says what `baton run` will refuse because of the config',
     expect((await doctor(repo.root, { PATH: pathWithoutTmux(repo.root) })).has('tmux')).toBe(false);
   });
 
+  it("fails the config when its base is a Baton branch, with run's words and hint", async () => {
+    repo = project({ base: 'baton/a' });
+    repo.git('branch', 'baton/a');
+    const config = (await doctor(repo.root)).get('config');
+    const run = await runRefusal(repo.root);
+    expect(run.line).toBe(
+      'the base "baton/a" (`base` in baton.config.json) is a Baton branch: the features\' branches would be cut from work Baton itself moves and deletes, not from yours [run/bad-base]',
+    );
+    expect(config).toMatchObject({
+      status: 'fail',
+      detail: `\`baton run\` will refuse it [run/bad-base]: ${run.line?.replace(' [run/bad-base]', '')}`,
+      hint: run.hint,
+    });
+  });
+
   it("fails the queue when the config's Redis does not answer, and run's hint names the config, not --queue", async () => {
     const port = await freePort();
     repo = project({ queue: `redis://127.0.0.1:${port}`, hub: '../hub.git' });

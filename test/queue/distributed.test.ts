@@ -157,4 +157,22 @@ describe('baton run --queue with baton worker', () => {
     expect(p.repo.git('branch', '--list', 'baton/*')).toBe('');
     expect(integrate.stderr).toContain('[integrate/nothing]');
   }, 120_000);
+
+  test("a nested git repository with no commit fails the attempt in words, as a local run says it, not with git add's error", async ({
+    onTestFinished,
+  }) => {
+    const s = queueScope(onTestFinished);
+    const redis = await s.redis();
+    const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n`;
+    const p = s.project(1, { agent });
+    await ready(s.worker(p, redis.url, 'w1'));
+    const orch = s.runHere(p, redis);
+    expect(await orch.exited, orch.output()).toBe(1);
+    const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
+    expect(ended?.status).toBe('failed');
+    expect(String(ended?.reason)).toContain(
+      "git could not add the agent's work: src/feature-001/nest is a nested git repository (it has its own .git)",
+    );
+    expect(String(ended?.reason)).not.toContain('git add --all');
+  }, 120_000);
 });

@@ -30,7 +30,10 @@ describe('HEAD on an orphan branch, in a repository with commits', () => {
     expect(doctor.stdout).toMatch(
       new RegExp(`✗ repository +${repo.root}: ${ORPHAN.replace(/[()]/g, '\\$&')}\n`),
     );
-    expect(doctor.stdout).toContain(HINT.slice('hint: '.length));
+    // doctor has no --base: its hint names run's and integrate's.
+    expect(doctor.stdout).toContain(
+      'Switch to a branch that has commits (git switch <branch>; git branch lists them), or name one as the base: pass --base <branch> to baton run and baton integrate.',
+    );
     expect(doctor.stdout).not.toContain('has no commit yet');
 
     const run = await runBaton(['run'], { cwd: repo.root });
@@ -50,5 +53,19 @@ describe('HEAD on an orphan branch, in a repository with commits', () => {
     expect(verify.stderr).toContain(
       `cannot resolve the base HEAD in ${repo.root}: ${ORPHAN} [verify/no-base]\n${HINT}\n`,
     );
+  });
+
+  it('decompose says HEAD is on an orphan branch, with no --base it does not have in its hint', async () => {
+    repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      'baton.config.json': JSON.stringify({ agent: 'demo' }),
+      'docs/spec.md': '# Spec\n\nA thing.\n',
+    });
+    repo.git('checkout', '-q', '--orphan', 'scratch');
+    const r = await runBaton(['decompose', 'docs/spec.md'], { cwd: repo.root });
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      `baton: ${ORPHAN} [decompose/no-commit]\nhint: Switch to a branch that has commits (git switch <branch>; git branch lists them).\n`,
+    ]);
   });
 });

@@ -88,11 +88,22 @@ describe('a plain run leaves out features whose work the base holds', () => {
       [['--attempts', '0'], 'run/bad-attempts'],
       [['--radar-interval', '-5'], 'run/bad-radar-interval'],
       [['--auto-finish', 'soon'], 'run/bad-auto-finish'],
+      // As a run that starts refuses them: --restart without --resume (a delivered feature is complete),
+      // a --hub no queue uses, best-of-N with no checks to pick the winner.
+      [['--restart', 'a'], 'run/restart-complete'],
+      [['--restart', 'zz'], 'run/restart-unknown'],
+      [['--hub', '../hub.git'], 'run/hub-without-queue'],
     ] as const) {
       const bad = await baton(repo, ['run', ...flags]);
       expect(bad.code, bad.stdout).toBe(2);
       expect(bad.stderr).toContain(`[${code}]`);
     }
+    const unchecked = await baton(repo, ['run', '--attempts', '2', '--no-verify']);
+    expect(unchecked.code, unchecked.stdout).toBe(1);
+    expect(unchecked.stderr).toContain(
+      '--attempts 2 asks for best-of-N, whose winner the acceptance checks pick',
+    );
+    expect(unchecked.stderr).toContain('[run/attempts-unchecked]');
     // An agent Baton does not know, by --agent or among --attempts', is refused as when it would start.
     for (const flags of [
       ['--agent', 'zz'],
