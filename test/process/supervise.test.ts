@@ -88,6 +88,15 @@ describe('spawnSupervised without a wrapper library', () => {
     expect(describeExit(killed)).toBe('killed by SIGKILL (exit 137)');
   });
 
+  it('a spawn that throws at once (an argument over 128 KiB: E2BIG) is an exit 127 with the reason, not a throw', async () => {
+    const p = spawnSupervised('/bin/echo', { cwd: tmpdir(), env: process.env, args: ['x'.repeat(200_000)] });
+    expect(p.pid).toBeUndefined();
+    await p.stop();
+    const exit = await p.exited;
+    expect(exit.exitCode).toBe(127);
+    expect(exit.stderr).toMatch(/^Command failed to start: spawn E2BIG/);
+  });
+
   it('stops what the leader left running once it exits (settle), output to a log file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'baton-proc-'));
     const p = spawnSupervised('sleep 60 & echo started', {
