@@ -14,6 +14,8 @@ export interface ProcessExit {
   /** Set when Baton stopped it (interrupt, timeout), or the user did (`baton stop`, interactive agents). */
   stoppedBy?: 'timeout' | 'interrupt' | 'stop' | 'user';
   durationMs: number;
+  /** Set when it could not be started for want of a resource (`too many open files (EMFILE)`); exit 127. */
+  shortage?: string;
 }
 
 /** Options for a supervised process. */
@@ -152,7 +154,7 @@ export function groupAlive(pgid: number): boolean {
 
 /** Describes an exit in words: `exit 1`, `killed by SIGKILL (exit 137)`, `timed out after 2 s`. */
 export function describeExit(
-  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut' | 'stoppedBy'>,
+  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut' | 'stoppedBy' | 'shortage'>,
   timeoutMs?: number,
 ): string {
   if (exit.stoppedBy === 'user') return 'stopped by the user (baton stop)';
@@ -164,7 +166,9 @@ export function describeExit(
   }
   // A program whose end nobody saw (an interactive agent's window closed by hand).
   if (exit.exitCode === null) return 'ended without an exit code (by a signal, or its window was closed)';
-  if (exit.exitCode === 127) return 'exit 127 (command not found)';
+  if (exit.exitCode === 127) {
+    return exit.shortage ? `not started: ${exit.shortage}` : 'exit 127 (command not found)';
+  }
   if (exit.exitCode === 126) return 'exit 126 (not executable)';
   if (exit.exitCode !== null && exit.exitCode > 128 && exit.exitCode < 160) {
     return `exit ${exit.exitCode} (killed by signal ${exit.exitCode - 128})`;
@@ -364,6 +368,7 @@ function markNotStarted(exit: ProcessExit & { stderr: string }, failed: Error): 
   const short = shortageWords(failed);
   exit.stderr += `Command failed to start: ${failed.message}${short ? `: ${short}. ${SHORTAGE_HINT}` : ''}`;
   exit.exitCode = 127;
+  if (short) exit.shortage = short;
 }
 
 /** A process whose spawn threw at once: nothing runs, its exit is already known. */
