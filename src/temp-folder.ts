@@ -25,10 +25,14 @@ export function tempFolderProblem(): string | undefined {
   }
 }
 
-/** The refusal for a temporary folder that cannot be used (`env/tmpdir`), naming TMPDIR and the hint. */
-export function tempFolderError(problem: string, cause?: unknown): UserError {
+/**
+ * The refusal for a temporary folder that cannot be used (`env/tmpdir`), naming TMPDIR and the hint;
+ * `otherwise` adds a command's own way around it (`or pass --dir with a new folder`).
+ */
+export function tempFolderError(problem: string, cause?: unknown, otherwise?: string): UserError {
+  const hint = otherwise === undefined ? TMPDIR_HINT : `${TMPDIR_HINT.slice(0, -1)}; ${otherwise}.`;
   return new UserError('env/tmpdir', `the temporary folder (TMPDIR) cannot be used: ${problem}`, {
-    hint: TMPDIR_HINT,
+    hint,
     cause,
   });
 }
@@ -39,12 +43,15 @@ export function requireTempFolder(): void {
   if (problem !== undefined) throw tempFolderError(problem);
 }
 
-/** Makes a new folder `<tmpdir>/<prefix>XXXXXX`; one that cannot be made throws `tempFolderError`. */
-export function makeTempFolder(prefix: string): string {
+/**
+ * Makes a new folder `<tmpdir>/<prefix>XXXXXX`; one that cannot be made throws `tempFolderError`
+ * (with `otherwise`, the command's own way around it, in its hint).
+ */
+export function makeTempFolder(prefix: string, otherwise?: string): string {
   try {
     return mkdtempSync(join(tmpdir(), prefix));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw tempFolderError(tempFolderProblem() ?? `${tmpdir()}: ${code}`, err);
+    throw tempFolderError(tempFolderProblem() ?? `${tmpdir()}: ${code}`, err, otherwise);
   }
 }

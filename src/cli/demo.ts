@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { logPathFor } from '../config.js';
 import { lastRunWindow, recordComparison } from '../demo/compare.js';
@@ -17,6 +16,7 @@ import { UserError } from '../errors.js';
 import { git } from '../git/git.js';
 import { readLog } from '../log/read.js';
 import { stoppedBy } from '../runner/outcome.js';
+import { makeTempFolder } from '../temp-folder.js';
 import { formatDuration, palette } from '../terminal/style.js';
 import { MAX_TIMER_MS } from '../timer-span.js';
 import type { RegisterCommand, RunSubcommand } from './commands.js';
@@ -209,20 +209,11 @@ function parseAgentSeconds(value: string): number {
 const htmlReportPath = (repo: string): string => join(repo, '.baton', 'report.html');
 
 /**
- * A new folder in the system's temporary folder (TMPDIR), its real path; one that cannot be made (a
- * TMPDIR that does not exist, or that is not writable) is said in one line, not a stack trace.
+ * A new folder in the system's temporary folder (TMPDIR), its real path; one that cannot be made is
+ * the one `env/tmpdir` refusal, its hint adding `--dir`.
  */
 function freshTempFolder(prefix: string): string {
-  try {
-    return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(
-      'demo/bad-dir',
-      `a temporary folder cannot be made in ${tmpdir()} (${code}); the demo needs a fresh folder`,
-      { hint: 'Set TMPDIR to a folder that exists and you can write in, or pass --dir with a new folder.' },
-    );
-  }
+  return realpathSync(makeTempFolder(prefix, 'or pass --dir with a new folder'));
 }
 
 /**

@@ -313,10 +313,12 @@ function integrationTook(r: Pick<IntegrationResult, 'duration_ms'>, time?: Attem
 
 /**
  * The outcome on the summary line, painted: a clean integration whose `--into` was refused is not
- * called clean (the line after it says why the branch was left where it was).
+ * called clean (the line after it says why the branch was left where it was, or is not at the result).
  */
 function outcomeWords(r: IntegrationResult, p: Palette): string {
-  if (r.outcome === 'clean' && r.into && !r.into.moved) return p.red(`merged, ${r.into.branch} not moved`);
+  if (r.outcome === 'clean' && r.into && !r.into.moved) {
+    return p.red(`merged, ${r.into.branch} ${r.into.elsewhere ? 'not at the result' : 'not moved'}`);
+  }
   const paint =
     r.outcome === 'clean'
       ? p.green
@@ -368,7 +370,8 @@ export function renderResult(
         : `${p.green(`${r.into.branch} fast-forwarded`)} ${ff.from.slice(0, 10)} → ${ff.to.slice(0, 10)}`,
     );
   } else if (r.into) {
-    out(`${p.red(`${r.into.branch} left where it was`)}: ${escapeControl(r.into.reason)}`);
+    const title = r.into.elsewhere ? 'not at the integration result' : 'left where it was';
+    out(`${p.red(`${r.into.branch} ${title}`)}: ${escapeControl(r.into.reason)}`);
     if (r.into.hint) out(`hint: ${r.into.hint}`);
   } else if (r.outcome === 'clean' && promotable(r)) {
     out(p.dim(`To move a branch to this result: ${continueCommand({ ...flagsOf(r), into: ANY_BRANCH })}`));

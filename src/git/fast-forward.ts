@@ -138,6 +138,12 @@ async function moveCheckout(
 }
 
 /**
+ * The `integrate/into-failed` of a git that ended without the branch at the result: unlike every other
+ * refusal of the move, the branch may have moved (elsewhere), so it is not "left where it was".
+ */
+export class MovedElsewhereError extends UserError {}
+
+/**
  * Refuses a `git merge --ff-only` that succeeded without leaving `branch` at `commit` (something in the
  * user's config made it do another thing): a move is only ever claimed where the branch is now.
  */
@@ -150,7 +156,7 @@ async function refuseMovedElsewhere(
   if (at === move.commit) return;
   const path = printableArg(dir);
   const where = at === undefined ? 'no longer exists' : `is at ${at.slice(0, 10)}`;
-  throw new UserError(
+  throw new MovedElsewhereError(
     'integrate/into-failed',
     `git merge --ff-only in ${dir} did not move ${move.branch} to the integration result ${move.commit.slice(0, 10)}: ${move.branch} ${where} (it was at ${move.from.slice(0, 10)})`,
     {

@@ -7,7 +7,7 @@ import { printableArg } from '../agents/shell-words.js';
 import { batonBranchOfBase } from '../clean/base.js';
 import { configFileName } from '../config-files.js';
 import { UserError } from '../errors.js';
-import { fastForwardBranch } from '../git/fast-forward.js';
+import { fastForwardBranch, MovedElsewhereError } from '../git/fast-forward.js';
 import { gitRaw, isAncestor, resolveCommit } from '../git/git.js';
 import {
   branchRevision,
@@ -291,7 +291,14 @@ export async function moveInto(
       return { branch, moved: false, ...interruptedRefusal(input) };
     }
     if (err instanceof UserError) {
-      return { branch, moved: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+      const elsewhere = err instanceof MovedElsewhereError ? { elsewhere: true as const } : {};
+      return {
+        branch,
+        moved: false,
+        reason: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+        ...elsewhere,
+      };
     }
     throw err;
   }

@@ -32,15 +32,16 @@ export function blockedMerge(session: Session, id: string, paths: readonly strin
 /**
  * git's merge of `id` failed for a reason of its own, neither a conflict nor untracked files (the merge
  * commit could not be written: a full disk, a `gpg.program` or merge driver of the repository's config
- * that fails); what it had begun was undone (`mergeNoFf`). `reason` is git's, escaped.
+ * that fails); what it had begun was undone (`mergeNoFf`). `reason` is git's, escaped. The hint sends
+ * to `--continue`, never to a merge by hand: one that fails writing files again leaves them untracked,
+ * in the way of the next merge (`integrate/untracked-in-the-way`), where Baton's own undoes them.
  */
 export function failedMerge(session: Session, id: string, reason: string): UserError {
-  const wt = printableArg(session.worktree);
   return new UserError(
     'integrate/merge-failed',
     `could not merge ${featureBranch(id)}: git said: ${reason}`,
     {
-      hint: `Fix what git names (try \`git -C ${wt} merge --no-ff ${featureBranch(id)}\` to see it whole, then \`git -C ${wt} merge --abort\`), then run \`${continueCommandOf(session)}\`.`,
+      hint: `Remove the cause git names (free disk space, or fix the failing gpg.program, merge driver or hook in your git config), then run \`${continueCommandOf(session)}\`: it merges ${featureBranch(id)} again, undoing what a failed merge wrote.`,
     },
   );
 }

@@ -113,7 +113,14 @@ export interface TestRun {
 /** How `--into` went. */
 export type IntoResult =
   | { branch: string; moved: true; fast_forward: FastForward }
-  | { branch: string; moved: false; reason: string; hint?: string };
+  | {
+      branch: string;
+      moved: false;
+      reason: string;
+      hint?: string;
+      /** Git ended without the branch at the result (`MovedElsewhereError`): it may have moved, elsewhere. */
+      elsewhere?: true;
+    };
 
 /** Everything one `baton integrate` (or `--continue`) did, for rendering and `--json`. */
 export interface IntegrationResult {

@@ -14,6 +14,8 @@ export interface ProcessExit {
   /** Set when Baton stopped it (interrupt, timeout), or the user did (`baton stop`, interactive agents). */
   stoppedBy?: 'timeout' | 'interrupt' | 'stop' | 'user';
   durationMs: number;
+  /** Set when it could not be started for want of a resource (`too many open files (EMFILE)`); exit 127. */
+  shortage?: string;
 }
 
 /** Options for a supervised process. */
@@ -152,7 +154,7 @@ export function groupAlive(pgid: number): boolean {
 
 /** Describes an exit in words: `exit 1`, `killed by SIGKILL (exit 137)`, `timed out after 2 s`. */
 export function describeExit(
-  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut' | 'stoppedBy'>,
+  exit: Pick<ProcessExit, 'exitCode' | 'signal' | 'timedOut' | 'stoppedBy' | 'shortage'>,
   timeoutMs?: number,
 ): string {
   if (exit.stoppedBy === 'user') return 'stopped by the user (baton stop)';
@@ -164,7 +166,9 @@ export function describeExit(
   }
   // A program whose end nobody saw (an interactive agent's window closed by hand).
   if (exit.exitCode === null) return 'ended without an exit code (by a signal, or its window was closed)';
-  if (exit.exitCode === 127) return 'exit 127 (command not found)';
+  if (exit.exitCode === 127) {
+    return exit.shortage ? `not started: ${exit.shortage}` : 'exit 127 (command not found)';
+  }
   if (exit.exitCode === 126) return 'exit 126 (not executable)';
   if (exit.exitCode !== null && exit.exitCode > 128 && exit.exitCode < 160) {
     return `exit ${exit.exitCode} (killed by signal ${exit.exitCode - 128})`;
@@ -201,8 +205,12 @@ function capture(stream: Readable | null): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** Spawns the command as the leader of a new process group, its output to the log file or to pipes. */
-function startLeader(command: string, options: SpawnOptions): ChildProcess {
+/**
+ * Spawns the command as the leader of a new process group, its output to the log file or to pipes; a
+ * spawn that throws at once (ENOMEM, E2BIG: an argument over 128 KiB) gives its error, as the 'error'
+ * event gives the others.
+ */
+function startLeader(command: string, options: SpawnOptions): ChildProcess | Error {
   // The agent's log lies in Baton's state folder, where an agent may have planted a link in its place.
   const logFd =
     options.logFd === undefined && options.logFile
@@ -222,6 +230,8 @@ function startLeader(command: string, options: SpawnOptions): ChildProcess {
         stdio: [options.input !== undefined ? 'pipe' : 'ignore', out, out],
       },
     );
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
   } finally {
     // The child holds its own copy of the log file's descriptor.
     if (logFd !== undefined) closeSync(logFd);
@@ -285,6 +295,7 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
   const started = performance.now();
   const grace = options.killGraceMs ?? 3000;
   const child = startLeader(command, options);
+  if (child instanceof Error) return notStarted(child, started);
   const pid = child.pid;
   if (pid !== undefined) trackUntilExit(child);
   const stdout = capture(child.stdout);
@@ -342,16 +353,30 @@ export function spawnSupervised(command: string, options: SpawnOptions): Supervi
       ...(stoppedBy ? { stoppedBy } : {}),
     };
     const failed = spawnError();
-    if (failed) {
-      // The program could not be started at all (missing file, bad cwd, too many open files).
-      const short = shortageWords(failed);
-      exit.stderr += `Command failed to start: ${failed.message}${short ? `: ${short}. ${SHORTAGE_HINT}` : ''}`;
-      exit.exitCode = 127;
-    }
+    if (failed) markNotStarted(exit, failed);
     return exit;
   })();
 
   return { pid, pgid: pid, exited, stop };
+}
+
+/**
+ * Makes `exit` that of a program that could not be started at all (missing file, bad cwd, too many
+ * open files): exit 127, the reason on stderr, a shortage named with what to do.
+ */
+function markNotStarted(exit: ProcessExit & { stderr: string }, failed: Error): void {
+  const short = shortageWords(failed);
+  exit.stderr += `Command failed to start: ${failed.message}${short ? `: ${short}. ${SHORTAGE_HINT}` : ''}`;
+  exit.exitCode = 127;
+  if (short) exit.shortage = short;
+}
+
+/** A process whose spawn threw at once: nothing runs, its exit is already known. */
+function notStarted(failed: Error, started: number): Supervised {
+  const durationMs = Math.round(performance.now() - started);
+  const exit = { exitCode: null, signal: null, timedOut: false, durationMs, stdout: '', stderr: '' };
+  markNotStarted(exit, failed);
+  return { pid: undefined, pgid: undefined, exited: Promise.resolve(exit), stop: async () => {} };
 }
 
 /** The last `n` lines of a text, for events and error messages. */

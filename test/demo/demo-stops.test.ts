@@ -109,8 +109,8 @@ describe('baton demo refuses up front a folder it would write', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(
-      `baton: a temporary folder cannot be made in ${join(parent, 'gone')} (ENOENT); the demo needs a fresh folder [demo/bad-dir]\n` +
-        'hint: Set TMPDIR to a folder that exists and you can write in, or pass --dir with a new folder.\n',
+      `baton: the temporary folder (TMPDIR) cannot be used: ${join(parent, 'gone')} does not exist [env/tmpdir]\n` +
+        'hint: Set TMPDIR to a folder that exists and you can write in, or unset it to use /tmp; or pass --dir with a new folder.\n',
     );
   });
 });

@@ -1,8 +1,9 @@
 // `--into` names a branch that can move: checked before anything is merged, and the integration starts
 // from it (not from whatever branch is checked out) unless `--base` or the config says otherwise.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readLog } from '../../src/log/read.js';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
@@ -11,6 +12,7 @@ import { integrationsStarted, ownFileFeatures } from './fixture.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => {
+  vi.unstubAllEnvs();
   for (const r of repos.splice(0)) r.cleanup();
 });
 
@@ -132,6 +134,33 @@ describe('integrate --into a checkout with ignored files', () => {
     );
     expect(repo.git('rev-parse', 'main')).toBe(before);
     expect(readFileSync(join(repo.root, 'src/a/local.cfg'), 'utf8')).toBe('SECRET\n');
+  });
+  it('a git that ends with main elsewhere than the result is said so, never "left where it was"', async () => {
+    const repo = await ranOneFeature();
+    const before = repo.git('rev-parse', 'main');
+    // Another process moves main just after git's fast-forward: main moved, but not to the result.
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    const bin = join(repo.root, '..', 'moving-git');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, 'git'),
+      [
+        '#!/bin/sh',
+        `case "$*" in *'merge --ff-only'*) ;; *) exec '${realGit}' "$@" ;; esac`,
+        `'${realGit}' "$@" || exit $?`,
+        `'${realGit}' update-ref refs/heads/main "$('${realGit}' commit-tree -p HEAD -m beyond 'HEAD^{tree}')"`,
+      ].join('\n'),
+    );
+    chmodSync(join(bin, 'git'), 0o755);
+    vi.stubEnv('PATH', `${bin}:${process.env.PATH}`);
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(1);
+    expect(out).toContain('merged, main not at the result');
+    expect(out).toMatch(/main not at the integration result: git merge --ff-only in .* did not move main/);
+    expect(out).not.toContain('left where it was');
+    expect(out).not.toContain('main not moved');
+    expect(repo.git('rev-parse', 'main')).not.toBe(before);
   });
 });
 

@@ -140,6 +140,11 @@ describe('a merge git fails for a reason of its own', () => {
     );
     expect(r.stderr).toContain('[integrate/merge-failed]');
     expect(r.stderr).toContain('baton integrate --continue');
+    // No merge by hand: one that fails writing files leaves them untracked, in the way of --continue.
+    expect(r.stderr).toContain(
+      'hint: Remove the cause git names (free disk space, or fix the failing gpg.program, merge driver or hook in your git config), then run `baton integrate --continue`: it merges baton/a again, undoing what a failed merge wrote.',
+    );
+    expect(r.stderr).not.toContain('merge --no-ff');
   });
 
   it('undoes a merge git began and could not commit, and --continue merges once the cause is gone', async () => {

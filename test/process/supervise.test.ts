@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeExit, groupAlive, spawnSupervised } from '../../src/process/supervise.js';
+
+/** The built module (\`npm run build\`), run by a Node whose open-file limit a test lowers. */
+const SUPERVISE_BUILT = resolve(import.meta.dirname, '..', '..', 'dist', 'process', 'supervise.js');
 
 describe('spawnSupervised', () => {
   it('captures output and the exit code', async () => {
@@ -86,6 +90,35 @@ describe('spawnSupervised without a wrapper library', () => {
       .exited;
     expect(killed).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
     expect(describeExit(killed)).toBe('killed by SIGKILL (exit 137)');
+  });
+
+  it('a spawn that throws at once (an argument over 128 KiB: E2BIG) is an exit 127 with the reason, not a throw', async () => {
+    const p = spawnSupervised('/bin/echo', { cwd: tmpdir(), env: process.env, args: ['x'.repeat(200_000)] });
+    expect(p.pid).toBeUndefined();
+    await p.stop();
+    const exit = await p.exited;
+    expect(exit.exitCode).toBe(127);
+    expect(exit.stderr).toMatch(/^Command failed to start: spawn E2BIG/);
+  });
+
+  it('a program not started for want of open files (EMFILE) is not called "command not found"', () => {
+    // A real shortage: a Node under `ulimit -n 64` opens files until none is left, then spawns.
+    const script = [
+      `import { openSync } from 'node:fs';`,
+      `import { describeExit, spawnSupervised } from ${JSON.stringify(SUPERVISE_BUILT)};`,
+      `const fds = []; try { for (;;) fds.push(openSync('/dev/null', 'r')); } catch {}`,
+      `const exit = await spawnSupervised('/bin/true', { cwd: '/', env: process.env }).exited;`,
+      `console.log(JSON.stringify({ code: exit.exitCode, said: describeExit(exit) }));`,
+    ].join('\n');
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', 'ulimit -n 64 && exec "$0" --input-type=module -e "$1"', process.execPath, script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ code: 127, said: 'not started: too many open files (EMFILE)' });
   });
 
   it('stops what the leader left running once it exits (settle), output to a log file', async () => {
