@@ -1,7 +1,8 @@
 // A real merge's conflict names the features that changed the file the way the prediction measures
 // them: a feature stacked on its dependency (--wait-for-deps) is not blamed for the dependency's
-// files, and a conflict with the base names the base as the user does (`main`).
-import { readFileSync } from 'node:fs';
+// files, and a conflict with the base names the base as the user does (`main`). A `merge=union`
+// attribute (committed by a feature, or uncommitted in the main checkout) neither hides nor merges a conflict.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
@@ -126,5 +127,18 @@ describe('the features a merge conflict is with', () => {
       'utf8',
     );
     expect(merged).toMatch(/^<<<<<<< /m);
+  });
+
+  it("predicts the conflict an uncommitted merge=union in the main checkout's .gitattributes hid from merge-tree", async () => {
+    repo = repoWith([contract('a', { owns: ['shared.txt'] }), contract('b', { owns: ['shared.txt'] })]);
+    featureBranch(repo, 'a', { 'shared.txt': lines(10, { 1: 'a' }) });
+    featureBranch(repo, 'b', { 'shared.txt': lines(10, { 1: 'b' }) });
+    recordStatus(repo, ['a', 'b']);
+    writeFileSync(join(repo.root, '.gitattributes'), 'shared.txt merge=union\n');
+
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('conflict   a × b: shared.txt');
+    expect(r.stdout).toContain('b: conflict in shared.txt (with a)');
   });
 });
