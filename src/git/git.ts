@@ -36,14 +36,13 @@ export function gitEnvironment(extra?: Readonly<Record<string, string>>): NodeJS
 }
 
 /**
- * Options on every git call Baton makes: an agent can write `core.hooksPath` or `core.fsmonitor`
- * into the shared config, and Baton's own commits, merges and status calls must never run them.
- * Baton's commits and merges are Baton's, never signed with the user's key: `commit.gpgSign` in the
- * user's config (no usable key, a key that asks for a passphrase, a planted `gpg.program`) must not fail them.
- * And Baton's git does what git does by default whatever the user's config says it should do instead:
- * its merges use git's own strategy (`pull.twohead=ours` would merge every feature to nothing), do not
- * ask Baton's unsigned commits for a signature (`merge.verifySignatures`), and leave submodules to
- * Baton (`submodule.recurse` makes `read-tree` reset submodules a new worktree does not have yet).
+ * Options on every git call Baton makes: an agent can write `core.hooksPath` or `core.fsmonitor` into
+ * the shared config, and Baton's own commits, merges and status calls must never run them, nor sign with
+ * the user's key (`commit.gpgSign`: no usable key, a passphrase, a planted `gpg.program`). And Baton's git
+ * does what git does by default whatever the user's config says: git's own merge strategy
+ * (`pull.twohead=ours` would merge every feature to nothing), no signature asked of its unsigned commits
+ * (`merge.verifySignatures`), submodules left to Baton (`submodule.recurse` makes `read-tree` reset ones
+ * a new worktree lacks) and seen changed by status and diff (`diff.ignoreSubmodules` hides an escape).
  */
 export const HARDENED_GIT_OPTIONS: readonly string[] = [
   'core.hooksPath=/dev/null',
@@ -54,6 +53,7 @@ export const HARDENED_GIT_OPTIONS: readonly string[] = [
   'pull.octopus=octopus',
   'merge.verifySignatures=false',
   'submodule.recurse=false',
+  'diff.ignoreSubmodules=none',
   ...CHECKOUT_CONFIG.map(([key, value]) => `${key}=${value}`),
 ].flatMap((setting) => ['-c', setting]);
 

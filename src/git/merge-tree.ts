@@ -6,6 +6,18 @@ import { GitError, gitRaw } from './git.js';
 import { gitTooOldError, unknownOption } from './git-version.js';
 
 /**
+ * Options of every merge Baton makes or predicts (`noFfMergeArgs`, `mergeTree`). git's built-in `union`
+ * driver, which a committed `.gitattributes` can name (`shared.txt merge=union`), keeps both sides' lines
+ * where git would conflict: a conflict would merge "cleanly" into a file holding both. A driver named in
+ * config wins over a built-in of the same name, so `union` runs git's ordinary 3-way text merge instead,
+ * which conflicts and leaves markers as without the attribute.
+ */
+export const MERGE_DRIVER_OPTIONS: readonly string[] = [
+  '-c',
+  'merge.union.driver=git merge-file --marker-size=%L -L ours -L base -L theirs %A %O %B',
+];
+
+/**
  * One of git's messages about a merge that names several paths (a file a rename moved, a file added in
  * a folder the other side renamed): what ties a conflicted path to paths the two sides changed.
  */
@@ -57,7 +69,7 @@ export function parseMergeTreeOutput(
  * that does not know `--write-tree` (older than 2.38) throws `git/too-old`, a refusal with a hint.
  */
 export async function mergeTree(cwd: string, a: string, b: string): Promise<MergeTreeResult> {
-  const args = ['merge-tree', '--write-tree', '--name-only', '-z', a, b];
+  const args = [...MERGE_DRIVER_OPTIONS, 'merge-tree', '--write-tree', '--name-only', '-z', a, b];
   const r = await gitRaw(cwd, args);
   // merge-tree also exits 1 for a bad ref, but then prints no tree on stdout.
   const parts = r.stdout.split('\0');

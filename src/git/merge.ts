@@ -2,6 +2,7 @@ import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFullCheckout } from './full-checkout.js';
 import { GitError, type GitOutput, git, gitRaw, gitShielded } from './git.js';
+import { MERGE_DRIVER_OPTIONS } from './merge-tree.js';
 
 export { filesWithConflictMarkers } from './conflict-markers.js';
 export {
@@ -15,10 +16,20 @@ export { gitRefusal, untrackedBlocking } from './refusal.js';
 /**
  * The argv of every merge Baton makes (integration and dependency merges alike): a merge commit
  * (`--no-ff`) with the given message, under `identity` (`commitIdentityArgs`), the repository's
- * merge hooks off (pure).
+ * merge hooks off, git's `union` driver made an ordinary merge (`MERGE_DRIVER_OPTIONS`) (pure).
  */
 export function noFfMergeArgs(identity: readonly string[], ref: string, message: string): string[] {
-  return [...identity, 'merge', '--no-ff', '--no-edit', '--no-verify', '-m', message, ref];
+  return [
+    ...identity,
+    ...MERGE_DRIVER_OPTIONS,
+    'merge',
+    '--no-ff',
+    '--no-edit',
+    '--no-verify',
+    '-m',
+    message,
+    ref,
+  ];
 }
 
 /**

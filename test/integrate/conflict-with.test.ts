@@ -1,6 +1,9 @@
 // A real merge's conflict names the features that changed the file the way the prediction measures
 // them: a feature stacked on its dependency (--wait-for-deps) is not blamed for the dependency's
-// files, and a conflict with the base names the base as the user does (`main`).
+// files, and a conflict with the base names the base as the user does (`main`). A `merge=union`
+// attribute (committed by a feature, or uncommitted in the main checkout) neither hides nor merges a conflict.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
@@ -96,5 +99,46 @@ describe('the features a merge conflict is with', () => {
     expect(logEvents(repo).find((e) => e.type === 'integration.started')).toMatchObject({
       base_name: 'main',
     });
+  });
+
+  it("stops at the conflict a feature's committed merge=union attribute would have merged into both sides' lines", async () => {
+    repo = repoWith([
+      contract('a', { owns: ['shared.txt', '.gitattributes'] }),
+      contract('b', { owns: ['shared.txt'] }),
+    ]);
+    featureBranch(repo, 'a', {
+      '.gitattributes': 'shared.txt merge=union\n',
+      'shared.txt': lines(10, { 1: 'a' }),
+    });
+    featureBranch(repo, 'b', { 'shared.txt': lines(10, { 1: 'b' }) });
+    recordStatus(repo, ['a', 'b']);
+    const main = repo.git('rev-parse', 'main');
+
+    const r = await runBaton(['integrate', '--into', 'main'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('conflict   a × b: shared.txt');
+    expect(logEvents(repo).find((e) => e.type === 'merge.conflict')).toMatchObject({
+      feature_id: 'b',
+      files: ['shared.txt'],
+    });
+    expect(repo.git('rev-parse', 'main')).toBe(main);
+    const merged = readFileSync(
+      join(repo.root, '..', 'repo.baton-worktrees', 'integration', 'shared.txt'),
+      'utf8',
+    );
+    expect(merged).toMatch(/^<<<<<<< /m);
+  });
+
+  it("predicts the conflict an uncommitted merge=union in the main checkout's .gitattributes hid from merge-tree", async () => {
+    repo = repoWith([contract('a', { owns: ['shared.txt'] }), contract('b', { owns: ['shared.txt'] })]);
+    featureBranch(repo, 'a', { 'shared.txt': lines(10, { 1: 'a' }) });
+    featureBranch(repo, 'b', { 'shared.txt': lines(10, { 1: 'b' }) });
+    recordStatus(repo, ['a', 'b']);
+    writeFileSync(join(repo.root, '.gitattributes'), 'shared.txt merge=union\n');
+
+    const r = await runBaton(['integrate'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('conflict   a × b: shared.txt');
+    expect(r.stdout).toContain('b: conflict in shared.txt (with a)');
   });
 });

@@ -316,6 +316,48 @@ describe("submodule.recurse=true in the user's config", () => {
   });
 });
 
+describe("diff.ignoreSubmodules in the user's config", () => {
+  /** `value` as the user's ~/.gitconfig `diff.ignoreSubmodules`. */
+  function ignoring(repo: TempRepo, value: string): void {
+    const config = join(repo.root, '..', 'gitconfig');
+    writeFileSync(config, `[diff]\n\tignoreSubmodules = ${value}\n`);
+    vi.stubEnv('GIT_CONFIG_GLOBAL', config);
+  }
+
+  it("still sees an agent's write into the main checkout's submodule as an escape (dirty)", async () => {
+    const intruder: TestContract = {
+      id: 'feature-001-intruder',
+      agent: {
+        command:
+          'mkdir -p src/feature-001-intruder && echo x > src/feature-001-intruder/x && ' +
+          'echo EVIL > "$(git rev-parse --git-common-dir)/../vendor/lib/lib.txt"',
+      },
+    };
+    const repo = projectWith([intruder], { 'vendor/lib': library('lib.txt') });
+    ignoring(repo, 'dirty');
+    await runBaton(['run'], { cwd: repo.root });
+    const escaped = events(repo).flatMap((e) => (e.type === 'feature.escaped' ? [e.files] : []));
+    expect(escaped).toEqual([['vendor/lib']]);
+  });
+
+  it('commits a feature whose whole work is a submodule commit (all): not taken for empty', async () => {
+    const bumper: TestContract = {
+      id: 'feature-001-bump',
+      owns: ['vendor/lib'],
+      agent: {
+        command:
+          'cd vendor/lib && echo y > y && git add y && git -c user.name=a -c user.email=a@b commit -qm y',
+      },
+    };
+    const repo = projectWith([bumper], { 'vendor/lib': library('lib.txt') });
+    ignoring(repo, 'all');
+    const r = await runBaton(['run'], { cwd: repo.root });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const pointer = (ref: string) => repo.git('rev-parse', `${ref}:vendor/lib`);
+    expect(pointer('baton/feature-001-bump')).not.toBe(pointer('main'));
+  });
+});
+
 describe('reading submodule facts from git', () => {
   it('parses .gitmodules entries, names with dots and slashes included', () => {
     const out =
