@@ -4,11 +4,11 @@
  * worktree) and a `.git` that is a symbolic link to a git folder kept elsewhere (git lists the folder
  * the link leads to). Neither is where git can move the branch, nor the user's files.
  */
-import { mkdirSync, renameSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
+import { GIT_FOLDER_ELSEWHERE, type GitFolderPlacement } from '../rig/git-folder-elsewhere.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 /** One feature writing src/a/a.txt, in a checkout whose git folder `place` puts elsewhere. */
-function repoWithGitFolderElsewhere(place: (repo: TempRepo, parent: string) => void): TempRepo {
+function repoWithGitFolderElsewhere(place: GitFolderPlacement): TempRepo {
   const repo = makeRepo({
     '.gitignore': '.baton/\n',
     ...contractFiles([{ id: 'a', agent: { command: 'mkdir -p src/a && echo a > src/a/a.txt' } }]),
@@ -28,20 +28,7 @@ function repoWithGitFolderElsewhere(place: (repo: TempRepo, parent: string) => v
 }
 
 describe('integrate --into, the git folder kept elsewhere', () => {
-  it.each<[string, (repo: TempRepo, parent: string) => void]>([
-    [
-      'a --separate-git-dir checkout',
-      (repo, parent) => repo.git('init', '-q', '--separate-git-dir', join(parent, 'store.git')),
-    ],
-    [
-      'a checkout whose .git is a symbolic link',
-      (repo, parent) => {
-        mkdirSync(join(parent, 'store'));
-        renameSync(join(repo.root, '.git'), join(parent, 'store', '.git'));
-        symlinkSync(join('..', 'store', '.git'), join(repo.root, '.git'));
-      },
-    ],
-  ])('fast-forwards the branch in %s, not in the git folder', async (_, place) => {
+  it.each(GIT_FOLDER_ELSEWHERE)('fast-forwards the branch in %s, not in the git folder', async (_, place) => {
     const repo = repoWithGitFolderElsewhere(place);
     const run = await runBaton(['run'], { cwd: repo.root });
     expect(run.code, run.stdout + run.stderr).toBe(0);

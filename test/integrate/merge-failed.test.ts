@@ -87,6 +87,17 @@ function sizeLimitedMergeGit(dir: string): string {
   return `${bin}:${process.env.PATH}`;
 }
 
+/** `baton integrate` in `root` with `path` as PATH (a git wrapper first), in-process: the spawns see it too. */
+async function integrateWithGitOn(path: string, root: string): Promise<Awaited<ReturnType<typeof runBaton>>> {
+  const saved = process.env.PATH;
+  process.env.PATH = path;
+  try {
+    return await runBaton(['integrate'], { cwd: root });
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
 describe('commit.gpgSign in the user config', () => {
   it('does not fail the commit of an agent’s work', async () => {
     repo = ownFileFeatures(['a']);
@@ -149,14 +160,7 @@ describe('a merge git fails for a reason of its own', () => {
 
   it('undoes a merge git began and could not commit, and --continue merges once the cause is gone', async () => {
     repo = projectRepo([{ id: 'a' }, { id: 'b' }]);
-    const path = process.env.PATH;
-    process.env.PATH = unsignableMergeGit(join(repo.root, '..'));
-    let r: Awaited<ReturnType<typeof runBaton>>;
-    try {
-      r = await runBaton(['integrate'], { cwd: repo.root });
-    } finally {
-      process.env.PATH = path;
-    }
+    const r = await integrateWithGitOn(unsignableMergeGit(join(repo.root, '..')), repo.root);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toContain('internal error');
     expect(r.stderr).toContain('could not merge baton/a: git said: error: gpg failed to sign the data');
@@ -180,14 +184,7 @@ describe('a merge git fails for a reason of its own', () => {
     repo.commit('b: big file', { 'src/b/data/big.bin': 'x'.repeat(300_000) });
     repo.git('checkout', '-q', before);
     recordStatus(repo, ['b']);
-    const path = process.env.PATH;
-    process.env.PATH = sizeLimitedMergeGit(join(repo.root, '..'));
-    let r: Awaited<ReturnType<typeof runBaton>>;
-    try {
-      r = await runBaton(['integrate'], { cwd: repo.root });
-    } finally {
-      process.env.PATH = path;
-    }
+    const r = await integrateWithGitOn(sizeLimitedMergeGit(join(repo.root, '..')), repo.root);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'could not merge baton/b: git said: error: unable to write file src/b/data/big.bin',
