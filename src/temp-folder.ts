@@ -5,16 +5,25 @@
  */
 import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from './errors.js';
 
 /** What to do about a temporary folder Baton cannot use. */
 export const TMPDIR_HINT =
   'Set TMPDIR to a folder that exists and you can write in, or unset it to use /tmp.';
 
+/**
+ * The temporary folder, absolute: a relative `TMPDIR` (`TMPDIR=tmp`) is taken from the folder Baton was
+ * started in, once, so a scratch folder made in it is still found from the other folders Baton's
+ * scripts and git run in (a worktree batch's shell works from the repository's root).
+ */
+export function tempFolder(): string {
+  return resolve(tmpdir());
+}
+
 /** Why no folder can be made in the temporary folder (`/x does not exist`), or undefined when one can. */
 export function tempFolderProblem(): string | undefined {
-  const dir = tmpdir();
+  const dir = tempFolder();
   try {
     if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
     accessSync(dir, constants.W_OK | constants.X_OK);
@@ -49,9 +58,9 @@ export function requireTempFolder(): void {
  */
 export function makeTempFolder(prefix: string, otherwise?: string): string {
   try {
-    return mkdtempSync(join(tmpdir(), prefix));
+    return mkdtempSync(join(tempFolder(), prefix));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw tempFolderError(tempFolderProblem() ?? `${tmpdir()}: ${code}`, err, otherwise);
+    throw tempFolderError(tempFolderProblem() ?? `${tempFolder()}: ${code}`, err, otherwise);
   }
 }

@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { ADAPTERS, resolveAdapter } from '../agents/registry.js';
 import type { AgentOverride } from '../config-schema.js';
@@ -6,7 +5,7 @@ import type { AgentSpec } from '../contracts/schema.js';
 import { formatUserError, UserError } from '../errors.js';
 import { gitRaw } from '../git/git.js';
 import { gitTooOldDetail, MIN_GIT, UPGRADE_GIT_HINT } from '../git/git-version.js';
-import { TMPDIR_HINT, tempFolderProblem } from '../temp-folder.js';
+import { TMPDIR_HINT, tempFolder, tempFolderProblem } from '../temp-folder.js';
 import { someOf } from '../text/some-of.js';
 import { versionNumbers } from '../version.js';
 import { check, type DoctorCheck, versionAtLeast } from './check.js';
@@ -59,7 +58,7 @@ export async function checkGit(cwd: string): Promise<DoctorCheck> {
 /** Checks that Baton can make its scratch folders in the temporary folder (TMPDIR), as `baton run` needs. */
 export function checkTempFolder(): DoctorCheck {
   const problem = tempFolderProblem();
-  if (problem === undefined) return check('temp folder', 'ok', tmpdir());
+  if (problem === undefined) return check('temp folder', 'ok', tempFolder());
   return check('temp folder', 'fail', `TMPDIR cannot be used: ${problem}`, TMPDIR_HINT);
 }
 

@@ -3,9 +3,11 @@
  * files there, so it refuses up front naming TMPDIR, rather than failing every feature with a raw
  * `mkdtemp` error, and `baton doctor` fails the same check.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBaton } from '../rig/cli.js';
+import { BATON_BIN, runBaton } from '../rig/cli.js';
 import { contractFiles } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
@@ -50,5 +52,25 @@ describe('a TMPDIR that does not exist', () => {
     expect(repo.git('branch', '--list', 'baton/*')).toBe('');
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toMatch(/✗ temp folder +TMPDIR cannot be used: .*no-such-tmp does not exist/);
+  });
+});
+
+describe('a relative TMPDIR', () => {
+  it('is taken from the folder Baton starts in: the run adds its worktrees and completes', () => {
+    const repo = makeRepo({
+      'README.md': '# app\n',
+      '.gitignore': '.baton/\nreltmp/\n',
+      ...contractFiles([{ id: 'f1', agent: { command: 'mkdir -p src/f1 && echo hi > src/f1/x.txt' } }]),
+    });
+    repos.push(repo);
+    mkdirSync(join(repo.root, 'reltmp'));
+    // A real process started in the repository: a relative TMPDIR means something only from a cwd.
+    const run = spawnSync(process.execPath, [BATON_BIN, 'run'], {
+      cwd: repo.root,
+      env: { ...process.env, TMPDIR: 'reltmp' },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(repo.git('show', 'baton/f1:src/f1/x.txt')).toBe('hi');
   });
 });
