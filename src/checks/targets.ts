@@ -159,7 +159,7 @@ export async function resolveVerifyTargets(q: TargetQuery): Promise<Targets> {
   const baseRef = runBase(undefined, q.config);
   const base = await resolveCommit(q.root, baseRef);
   if (base === undefined && baseRef === 'HEAD') {
-    const why = await noHeadCommit(q.root);
+    const why = await noHeadCommit(q.root, 'config');
     throw new UserError('verify/no-base', `cannot resolve the base HEAD in ${q.root}: ${why.message}`, {
       hint: why.hint,
     });

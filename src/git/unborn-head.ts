@@ -18,13 +18,15 @@ export interface NoHeadCommit {
 /**
  * How the orphan branch's hint names another base: the command's own `--base` (`flag`), `baton run`'s
  * and `integrate`'s for a command without one that says what they would refuse (`run-flag`: doctor),
- * or not at all for a command that always works from HEAD (`none`: decompose).
+ * the config's `base` for a command that reads it and has no flag (`config`: verify), or not at all for
+ * a command that always works from HEAD (`none`: decompose).
  */
-export type BaseOption = 'flag' | 'run-flag' | 'none';
+export type BaseOption = 'flag' | 'run-flag' | 'config' | 'none';
 
 const NAME_A_BASE: Record<BaseOption, string> = {
   flag: ', or name one as the base: --base <branch>',
   'run-flag': ', or name one as the base: pass --base <branch> to baton run and baton integrate',
+  config: ", or name one as the base: `base: <branch>` in Baton's config file",
   none: '',
 };
 

@@ -51,7 +51,8 @@ describe('HEAD on an orphan branch, in a repository with commits', () => {
     const verify = await runBaton(['verify'], { cwd: repo.root });
     expect(verify.code).toBe(1);
     expect(verify.stderr).toContain(
-      `cannot resolve the base HEAD in ${repo.root}: ${ORPHAN} [verify/no-base]\n${HINT}\n`,
+      // verify has no --base: its hint names the config's `base`, which it reads.
+      `cannot resolve the base HEAD in ${repo.root}: ${ORPHAN} [verify/no-base]\nhint: Switch to a branch that has commits (git switch <branch>; git branch lists them), or name one as the base: \`base: <branch>\` in Baton's config file.\n`,
     );
   });
 
