@@ -3,8 +3,8 @@
  * the worktree never checked out is, to git, an empty gitlink: files written in it show nowhere and
  * are deleted without a word. A submodule checked out in the worktree keeps its own repository under
  * the worktree's admin folder (`.git/worktrees/<id>/modules/<name>`): a commit made there, which the
- * branch may point to, exists nowhere else until it is pushed or fetched into the main checkout's
- * submodule. `baton clean` counts the first as uncommitted work, refuses (even with `--force`) to lose
+ * branch may point to, exists nowhere else until it is pushed to the submodule's remote (one of the
+ * copy's remote-tracking refs contains it) or fetched into the main checkout's submodule. `baton clean` counts the first as uncommitted work, refuses (even with `--force`) to lose
  * the second, and removes a checked-out submodule proven to hold nothing unique before asking git to
  * remove the worktree (git refuses any worktree with a submodule in it). A gitlink's path comes from the
  * worktree's index, which the agent controls: a folder reached through a symlink, or whose repository is
@@ -20,7 +20,7 @@ import { plainRelative, registeredSubmodules } from '../git/submodule-checkout.j
 import { isInside } from '../path-inside.js';
 import { someOf } from '../text/some-of.js';
 
-/** A submodule commit that only the worktree's own copy of the submodule holds. */
+/** A submodule commit that only the worktree's own copy of the submodule holds (`keptOnlyIn`). */
 export interface UniqueSubmoduleCommit {
   /** The submodule's path in the worktree. */
   path: string;
@@ -101,7 +101,7 @@ export async function inspectSubmodules(
     // is merged its own commits set nothing (`tip ^base` is empty), yet the base now points to that commit.
     if (store !== undefined && (await missingFrom(sub.gitDir, [link.commit])).length === 0)
       wanted.add(link.commit);
-    const missing = store === undefined ? [...wanted] : await missingFrom(store, [...wanted]);
+    const missing = await keptOnlyIn(folder, store, [...wanted]);
     for (const commit of missing)
       facts.unique.push({ path: link.path, commit, ...(store !== undefined ? { mainStore: store } : {}) });
     if (missing.length === 0) facts.checkedOut.push({ path: link.path, gitDir: sub.gitDir });
@@ -252,6 +252,33 @@ async function mainStore(root: string, path: string, name: string): Promise<stri
   if (!plainRelative(name)) return undefined;
   const kept = join(root, '.git', 'modules', name);
   return existsSync(join(kept, 'HEAD')) ? kept : undefined;
+}
+
+/**
+ * The commits of `commits` that only the checked-out submodule `folder` (a worktree's copy) keeps:
+ * the main checkout's copy `store` lacks them (every one, without a store), and none of `folder`'s
+ * remote-tracking refs contains them. A commit the agent pushed to the submodule's remote is kept
+ * there, and `git submodule update` fetches it. No network: only what the copy last heard of its remotes.
+ */
+export async function keptOnlyIn(
+  folder: string,
+  store: string | undefined,
+  commits: readonly string[],
+): Promise<string[]> {
+  const lacking = store === undefined ? [...commits] : await missingFrom(store, commits);
+  const out: string[] = [];
+  for (const commit of lacking) {
+    const r = await gitRaw(folder, [
+      'for-each-ref',
+      '--count=1',
+      '--format=%(refname)',
+      '--contains',
+      commit,
+      'refs/remotes',
+    ]);
+    if (r.exitCode !== 0 || r.stdout.trim() === '') out.push(commit);
+  }
+  return out;
 }
 
 /** The commits of `commits` that the repository `store` does not have. */

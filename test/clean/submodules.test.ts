@@ -6,7 +6,7 @@
  */
 
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addFeatureWorktree, commitIn, projectRepo, worktreeList, writeIn } from '../reliability/fixture.js';
 import { runBaton } from '../rig/cli.js';
@@ -78,6 +78,45 @@ describe('clean and submodules', () => {
     }
     expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
     expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
+  });
+
+  it("removes a worktree whose submodule commit the main checkout's copy lacks but the submodule's remote holds (the agent pushed it)", async () => {
+    const src = kept(makeRepo({ README: 'sub\n' }));
+    const origin = join(dirname(src.root), 'origin.git');
+    src.git('clone', '-q', '--bare', src.root, origin);
+    const repo = kept(projectRepo(['a']));
+    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', origin, 'lib');
+    repo.git('commit', '-q', '-m', 'add submodule');
+    const merged = addFeatureWorktree(repo, 'a');
+    const commit = bumpInWorktree(repo, merged);
+    repo.git('-C', join(merged, 'lib'), 'push', '-q', 'origin', `${commit}:refs/heads/pushed`);
+    repo.git('merge', '-q', '--ff-only', 'baton/a');
+    // The main checkout's copy lacks it: `git submodule update` would fetch it from the remote.
+    expect(repo.git('-C', join(repo.root, 'lib'), 'rev-parse', 'HEAD')).not.toBe(commit);
+    const r = await runBaton(['clean', '--merged'], { cwd: repo.root });
+    expect(r.stdout, r.stdout + r.stderr).toContain('Removed 1');
+    expect(existsSync(merged)).toBe(false);
+    expect(src.git('--git-dir', origin, 'rev-parse', 'pushed')).toBe(commit);
+  });
+
+  it('removes with --force an unmerged worktree whose submodule commit the agent pushed to the remote, and refuses one it did not push', async () => {
+    const src = kept(makeRepo({ README: 'sub\n' }));
+    const origin = join(dirname(src.root), 'origin.git');
+    src.git('clone', '-q', '--bare', src.root, origin);
+    const repo = kept(projectRepo(['a', 'b']));
+    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', origin, 'lib');
+    repo.git('commit', '-q', '-m', 'add submodule');
+    const pushed = addFeatureWorktree(repo, 'a');
+    const commit = bumpInWorktree(repo, pushed);
+    repo.git('-C', join(pushed, 'lib'), 'push', '-q', 'origin', `${commit}:refs/heads/pushed`);
+    const local = addFeatureWorktree(repo, 'b');
+    repo.git('-C', local, '-c', 'protocol.file.allow=always', 'submodule', 'update', '--init', '-q', 'lib');
+    const only = commitIn(repo, join(local, 'lib'), 'not pushed', { 'other.txt': 'C\n' });
+    commitIn(repo, local, 'bump lib', {});
+    const r = await runBaton(['clean', '--force', 'a', 'b'], { cwd: repo.root });
+    expect(existsSync(pushed), r.stdout + r.stderr).toBe(false);
+    expect(r.stdout).toContain(only.slice(0, 12));
+    expect(existsSync(local)).toBe(true);
   });
 
   it('removes a merged worktree whose checked-out submodule holds nothing the main one lacks', async () => {
