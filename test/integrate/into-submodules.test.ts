@@ -13,25 +13,32 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
+/**
+ * A project whose submodule `lib` comes from `url` and whose one feature's agent commits in it (then
+ * runs `afterCommit` there: a push), run and integrated `--into main`: the repository and integrate's result.
+ */
+async function integrateSubmoduleWork(url: string, afterCommit = '') {
+  const agent = `cd lib && echo NEW > new.txt && git add new.txt && git -c user.name=a -c user.email=a@b commit -qm in-sub${afterCommit} && cd .. && mkdir -p src/a && echo a > src/a/a.txt`;
+  const repo = makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles([{ id: 'a', owns: ['lib', 'lib/**', 'src/a/**'], agent: { command: agent } }]),
+  });
+  repos.push(repo);
+  // Test set-up only: git refuses a local submodule URL by default.
+  repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', url, 'lib');
+  repo.git('commit', '-q', '-m', 'add submodule');
+  const ran = await runBaton(['run'], { cwd: repo.root });
+  expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+  const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
+  expect(r.stdout).toContain('main fast-forwarded');
+  return { repo, r, commit: repo.git('rev-parse', 'main:lib') };
+}
+
 describe('integrate --into and submodule commits', () => {
   it('names the submodule commit the moved branch records that only a worktree holds, and the push that keeps it', async () => {
     const sub = makeRepo({ 's.txt': 's\n' });
     repos.push(sub);
-    const agent =
-      'cd lib && echo NEW > new.txt && git add new.txt && git -c user.name=a -c user.email=a@b commit -qm in-sub && cd .. && mkdir -p src/a && echo a > src/a/a.txt';
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles([{ id: 'a', owns: ['lib', 'lib/**', 'src/a/**'], agent: { command: agent } }]),
-    });
-    repos.push(repo);
-    // Test set-up only: git refuses a local submodule URL by default.
-    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.root, 'lib');
-    repo.git('commit', '-q', '-m', 'add submodule');
-    const ran = await runBaton(['run'], { cwd: repo.root });
-    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
-    const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
-    expect(r.stdout).toContain('main fast-forwarded');
-    const commit = repo.git('rev-parse', 'main:lib');
+    const { repo, r, commit } = await integrateSubmoduleWork(sub.root);
     expect(r.stdout).toContain(`submodule lib at ${commit.slice(0, 12)}`);
     expect(r.stdout).toContain(
       `lib push ${join(repo.root, '.git', 'modules', 'lib')} ${commit}:refs/heads/<a branch>`,
@@ -43,20 +50,10 @@ describe('integrate --into and submodule commits', () => {
     repos.push(src);
     const origin = join(dirname(src.root), 'origin.git');
     src.git('clone', '-q', '--bare', src.root, origin);
-    const agent =
-      'cd lib && echo NEW > new.txt && git add new.txt && git -c user.name=a -c user.email=a@b commit -qm in-sub && git push -q origin HEAD:refs/heads/pushed && cd .. && mkdir -p src/a && echo a > src/a/a.txt';
-    const repo = makeRepo({
-      '.gitignore': '.baton/\n',
-      ...contractFiles([{ id: 'a', owns: ['lib', 'lib/**', 'src/a/**'], agent: { command: agent } }]),
-    });
-    repos.push(repo);
-    repo.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', origin, 'lib');
-    repo.git('commit', '-q', '-m', 'add submodule');
-    const ran = await runBaton(['run'], { cwd: repo.root });
-    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
-    const r = await runBaton(['integrate', '--into', 'main', '--test', 'true'], { cwd: repo.root });
-    expect(r.stdout).toContain('main fast-forwarded');
-    const commit = repo.git('rev-parse', 'main:lib');
+    const { r, commit } = await integrateSubmoduleWork(
+      origin,
+      ' && git push -q origin HEAD:refs/heads/pushed',
+    );
     expect(src.git('--git-dir', origin, 'rev-parse', 'pushed')).toBe(commit);
     expect(r.stdout).not.toContain('submodule lib at');
   });
