@@ -4,7 +4,7 @@
 // feature out by) is now skipped as delivered; with nothing else left there is nothing to verify.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, contractText, type TestContract } from '../rig/contracts.js';
+import { contractFiles, contractText, fileWritingFeature } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -12,15 +12,12 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-const writes = (id: string): TestContract => ({
-  id,
-  agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-  criteria: [{ id: 'there', text: 'its file is there', run: `test -f src/${id}/x.txt` }],
-});
-
 describe('baton verify after the work was integrated onto main and the branches cleaned', () => {
   it('has nothing to verify, never sends the user to run delivered work again, and still verifies the rest', async () => {
-    const repo = makeRepo({ '.gitignore': '.baton/\n', ...contractFiles([writes('a'), writes('b')]) });
+    const repo = makeRepo({
+      '.gitignore': '.baton/\n',
+      ...contractFiles([fileWritingFeature('a'), fileWritingFeature('b')]),
+    });
     repos.push(repo);
     const baton = (args: string[]) => runBaton(args, { cwd: repo.root });
     expect((await baton(['run'])).code).toBe(0);
@@ -46,7 +43,7 @@ describe('baton verify after the work was integrated onto main and the branches 
     expect(named.stderr).not.toContain('baton run');
 
     // A new feature not run yet: the error names it alone, with the run that makes its worktree.
-    repo.commit('add c', { 'specs/c/contract.md': contractText(writes('c')) });
+    repo.commit('add c', { 'specs/c/contract.md': contractText(fileWritingFeature('c')) });
     const fresh = await baton(['verify']);
     expect(fresh.code).toBe(1);
     expect(fresh.stderr).toContain('feature c has no worktree to verify');

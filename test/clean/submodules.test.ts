@@ -33,6 +33,26 @@ function bumpInWorktree(repo: TempRepo, folder: string): string {
   return commit;
 }
 
+/**
+ * `clean --merged` and `clean --force a`, each refused naming the submodule commit only feature a's
+ * worktree holds and the push that keeps it; the worktree and the commit are still there after both.
+ */
+async function cleanMergedAndForced(repo: TempRepo, folder: string, commit: string) {
+  const said = [];
+  for (const args of [
+    ['clean', '--merged'],
+    ['clean', '--force', 'a'],
+  ]) {
+    const r = await runBaton(args, { cwd: repo.root });
+    expect(r.stdout).toContain(commit.slice(0, 12));
+    expect(r.stdout).toContain('push');
+    said.push(r);
+  }
+  expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
+  expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
+  return said;
+}
+
 describe('clean and submodules', () => {
   it('keeps files written in a submodule folder the worktree never checked out', async () => {
     const repo = repoWithSubmodule();
@@ -49,17 +69,8 @@ describe('clean and submodules', () => {
     const repo = repoWithSubmodule();
     const folder = addFeatureWorktree(repo, 'a');
     const commit = bumpInWorktree(repo, folder);
-    for (const args of [
-      ['clean', '--merged'],
-      ['clean', '--force', 'a'],
-    ]) {
-      const r = await runBaton(args, { cwd: repo.root });
-      expect(r.stdout).toContain(commit.slice(0, 12));
-      expect(r.stdout).toContain('push');
+    for (const r of await cleanMergedAndForced(repo, folder, commit))
       expect(r.stdout).not.toContain('cannot be moved or removed');
-    }
-    expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
-    expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
   });
 
   it('refuses, even with --force, a merged worktree whose submodule commit the base now points to but only the worktree holds', async () => {
@@ -68,16 +79,7 @@ describe('clean and submodules', () => {
     const commit = bumpInWorktree(repo, folder);
     // Merged as `integrate --into main` would: main's gitlink now names a commit its own submodule copy lacks.
     repo.git('merge', '-q', '--ff-only', 'baton/a');
-    for (const args of [
-      ['clean', '--merged'],
-      ['clean', '--force', 'a'],
-    ]) {
-      const r = await runBaton(args, { cwd: repo.root });
-      expect(r.stdout).toContain(commit.slice(0, 12));
-      expect(r.stdout).toContain('push');
-    }
-    expect(worktreeList(repo).some((p) => p.endsWith('/a'))).toBe(true);
-    expect(repo.git('-C', join(folder, 'lib'), 'cat-file', '-t', commit)).toBe('commit');
+    await cleanMergedAndForced(repo, folder, commit);
   });
 
   it("removes a worktree whose submodule commit the main checkout's copy lacks but the submodule's remote holds (the agent pushed it)", async () => {

@@ -22,6 +22,23 @@ async function setup(s: QueueScope, n: number): Promise<{ redis: TestRedis; p: Q
 
 const ready = (w: BatonChild) => until(() => w.output().includes(' agents command'), 'the worker to start');
 
+/**
+ * A queued run of one feature whose agent makes a nested git repository (`git init`, then `tail` in
+ * it), on one worker: the run exits 1 and the feature ends failed; its project and its end.
+ */
+async function nestedRepoAttempt(onTestFinished: Parameters<typeof queueScope>[0], tail: string) {
+  const s = queueScope(onTestFinished);
+  const redis = await s.redis();
+  const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n${tail}`;
+  const p = s.project(1, { agent });
+  await ready(s.worker(p, redis.url, 'w1'));
+  const orch = s.runHere(p, redis);
+  expect(await orch.exited, orch.output()).toBe(1);
+  const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
+  expect(ended?.status).toBe('failed');
+  return { p, ended };
+}
+
 /** The checks every queued run must pass: one end per feature, no line twice, branches = promoted attempts. */
 function assertExactlyOnce(p: QueuedProject): Array<Record<string, unknown>> {
   const events = p.events();
@@ -141,15 +158,10 @@ describe('baton run --queue with baton worker', () => {
   test('an attempt whose work holds a nested git repository ends failed on the worker, and is never promoted nor merged', async ({
     onTestFinished,
   }) => {
-    const s = queueScope(onTestFinished);
-    const redis = await s.redis();
-    const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n && git add n && git -c user.name=n -c user.email=n@n commit -qm n`;
-    const p = s.project(1, { agent });
-    await ready(s.worker(p, redis.url, 'w1'));
-    const orch = s.runHere(p, redis);
-    expect(await orch.exited, orch.output()).toBe(1);
-    const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
-    expect(ended?.status).toBe('failed');
+    const { p, ended } = await nestedRepoAttempt(
+      onTestFinished,
+      ' && git add n && git -c user.name=n -c user.email=n@n commit -qm n',
+    );
     expect(String(ended?.reason)).toContain('src/feature-001/nest is a nested git repository');
     const integrate = await runBaton(['integrate'], { cwd: p.repo.root });
     expect(integrate.code).toBe(1);
@@ -161,15 +173,7 @@ describe('baton run --queue with baton worker', () => {
   test("a nested git repository with no commit fails the attempt in words, as a local run says it, not with git add's error", async ({
     onTestFinished,
   }) => {
-    const s = queueScope(onTestFinished);
-    const redis = await s.redis();
-    const agent = `${AGENT} && mkdir -p src/$BATON_FEATURE_ID/nest && cd src/$BATON_FEATURE_ID/nest && git init -q && echo n > n`;
-    const p = s.project(1, { agent });
-    await ready(s.worker(p, redis.url, 'w1'));
-    const orch = s.runHere(p, redis);
-    expect(await orch.exited, orch.output()).toBe(1);
-    const ended = p.events().find((e) => e.type === 'feature.ended' && e.feature_id === 'feature-001');
-    expect(ended?.status).toBe('failed');
+    const { ended } = await nestedRepoAttempt(onTestFinished, '');
     expect(String(ended?.reason)).toContain(
       "git could not add the agent's work: src/feature-001/nest is a nested git repository (it has its own .git)",
     );

@@ -45,3 +45,12 @@ export function okCheckedFeature(id: string, word: string): TestContract {
     criteria: [{ text: `src/${id}/x.txt says OK`, run: `grep -q OK src/${id}/x.txt` }],
   };
 }
+
+/** A feature whose agent writes `src/<id>/x.txt` and whose one check (`there`) wants that file. */
+export function fileWritingFeature(id: string): TestContract {
+  return {
+    id,
+    agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
+    criteria: [{ id: 'there', text: 'its file is there', run: `test -f src/${id}/x.txt` }],
+  };
+}

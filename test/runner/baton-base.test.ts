@@ -3,7 +3,7 @@
 // and deletes itself. Run and integrate now refuse it by the same rule (`batonBranchOfBase`).
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBaton } from '../rig/cli.js';
-import { contractFiles, type TestContract } from '../rig/contracts.js';
+import { contractFiles, fileWritingFeature } from '../rig/contracts.js';
 import { makeRepo, type TempRepo } from '../rig/repo.js';
 
 const repos: TempRepo[] = [];
@@ -11,15 +11,12 @@ afterEach(() => {
   for (const r of repos.splice(0)) r.cleanup();
 });
 
-const writes = (id: string): TestContract => ({
-  id,
-  agent: { command: `mkdir -p src/${id} && echo ${id} > src/${id}/x.txt` },
-  criteria: [{ id: 'there', text: 'its file is there', run: `test -f src/${id}/x.txt` }],
-});
-
 /** Features a and b, with a run once so that baton/a exists. */
 async function ranA(): Promise<TempRepo> {
-  const repo = makeRepo({ '.gitignore': '.baton/\n', ...contractFiles([writes('a'), writes('b')]) });
+  const repo = makeRepo({
+    '.gitignore': '.baton/\n',
+    ...contractFiles([fileWritingFeature('a'), fileWritingFeature('b')]),
+  });
   repos.push(repo);
   const r = await runBaton(['run', 'a'], { cwd: repo.root });
   expect(r.code, r.stdout + r.stderr).toBe(0);
