@@ -140,6 +140,50 @@ export async function batonBranchOfBase(cwd: string, base: string): Promise<stri
   return namedBatonBranch(base, await symbolicFullName(cwd, base));
 }
 
+/** What a refused Baton-branch base would have done, in the words of the command refusing it. */
+const BATON_BASE_WORDS = {
+  run: {
+    code: 'run/bad-base',
+    harm: "the features' branches would be cut from work Baton itself moves and deletes, not from yours",
+    once: 'one run',
+    role: 'the one the features build on',
+  },
+  integrate: {
+    code: 'integrate/bad-base',
+    harm: 'the integration would be built on work Baton itself moves and deletes, not on yours',
+    once: 'one integration',
+    role: 'the one the features are merged onto',
+  },
+} as const;
+
+/**
+ * The refusal of a `command` whose named base (`flagBase`, else the config's `base`, named with its
+ * file) is one of Baton's branches (`batonBranchOfBase`), else undefined: run's preflight (local and
+ * queued), its nothing-to-run path, doctor and integrate all refuse by it.
+ */
+export async function batonBaseRefusal(
+  root: string,
+  flagBase: string | undefined,
+  config: { base?: string | undefined; file?: string | undefined },
+  command: keyof typeof BATON_BASE_WORDS,
+): Promise<UserError | undefined> {
+  const named = flagBase ?? config.base;
+  const branch = named === undefined ? undefined : await batonBranchOfBase(root, named);
+  if (named === undefined || branch === undefined) return undefined;
+  const words = BATON_BASE_WORDS[command];
+  const file = configFileName(config.file);
+  return new UserError(
+    words.code,
+    `the base "${named}"${flagBase === undefined ? ` (\`base\` in ${file})` : ''} is ${branch === named ? '' : `${branch}, `}a Baton branch: ${words.harm}`,
+    {
+      hint:
+        flagBase === undefined
+          ? `Set \`base\` in ${file} to your own branch (git branch lists them), or pass --base <branch> for ${words.once}.`
+          : `Pass --base <branch> naming your own branch, ${words.role} (git branch lists them).`,
+    },
+  );
+}
+
 /** The full ref name git resolves `name` to (`refs/heads/main`), `HEAD` for a detached one, else undefined. */
 async function symbolicFullName(cwd: string, name: string): Promise<string | undefined> {
   // `name` resolved as a commit already (`resolveCommit`), so it is no option. git 2.39's rev-parse

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { verifyFeature } from '../checks/verify.js';
+import { batonBaseRefusal } from '../clean/base.js';
 import { UserError } from '../errors.js';
 import { assertNotInProgress } from '../git/branch-in-progress.js';
 import { resolveCommit } from '../git/git.js';
@@ -9,12 +10,7 @@ import { agentResolver, assertResolversInstalled } from '../integrate/agent-reso
 import { chooseForIntegration } from '../integrate/choose.js';
 import { DEFAULT_TEST_TIMEOUT_S } from '../integrate/continue-command.js';
 import { cutCommitsOf, cutOutsideRefusal, cutsOutsideBase } from '../integrate/cut-from.js';
-import {
-  assertIntoBranch,
-  assertIntoHoldsBases,
-  batonBaseRefusal,
-  defaultBaseRef,
-} from '../integrate/into.js';
+import { assertIntoBranch, assertIntoHoldsBases, defaultBaseRef } from '../integrate/into.js';
 import { assertIntoHoldsBase } from '../integrate/into-holds.js';
 import { continueIntegration, startIntegration } from '../integrate/merge.js';
 import { nothingToMerge } from '../integrate/nothing-to-merge.js';
@@ -214,7 +210,7 @@ async function baseCommit(project: Project, flags: IntegrateFlags): Promise<stri
   const baseRef = baseRefOf(project, flags);
   const base = await resolveCommit(project.root, baseRef);
   if (base === undefined) throw await unresolvedBaseError(project.root, baseRef);
-  const batonBase = await batonBaseRefusal(project.root, flags.base, project.config);
+  const batonBase = await batonBaseRefusal(project.root, flags.base, project.config, 'integrate');
   if (batonBase) throw batonBase;
   return base;
 }

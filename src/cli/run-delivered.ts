@@ -1,13 +1,13 @@
 /** What a `baton run` that names no feature leaves out: those whose work the base already holds. */
 
 import { isBestOfN, planAttempts } from '../attempts/plan.js';
+import { batonBaseRefusal } from '../clean/base.js';
 import type { AttemptsSpec } from '../contracts/schema.js';
 import { alreadyInBaseWords, deliveredFeatures, runBase } from '../delivered.js';
 import { existingBranches } from '../git/branches.js';
 import { featureBranch } from '../git/refs.js';
 import { foldLogCached } from '../log/fold-cache.js';
 import type { Project } from '../project.js';
-import { batonBaseError } from '../runner/delivered.js';
 import { restartUnits } from '../runner/resume.js';
 import { runAgainFlags } from '../runner/resume-command.js';
 import { uncheckedBestOfN } from '../runner/run.js';
@@ -26,7 +26,7 @@ export async function leaveOutDelivered(
   flagBase: string | undefined,
 ): Promise<readonly string[] | undefined> {
   // A base that is a Baton branch is refused before anything is judged delivered against it.
-  const batonBase = await batonBaseError(project.root, flagBase, project.config);
+  const batonBase = await batonBaseRefusal(project.root, flagBase, project.config, 'run');
   if (batonBase) throw batonBase;
   const { state } = foldLogCached(project.logPath, 'decide');
   const base = runBase(flagBase, project.config);

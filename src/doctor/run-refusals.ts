@@ -4,6 +4,8 @@
  * or Baton's own folder), tmux missing
  * for an interactive run, a queue whose Redis does not answer.
  */
+
+import { batonBaseRefusal } from '../clean/base.js';
 import type { Config } from '../config-schema.js';
 import { UserError } from '../errors.js';
 import { resolveCommit } from '../git/git.js';
@@ -12,7 +14,7 @@ import { interactiveSource, noTmuxError } from '../interactive/needs-tmux.js';
 import { tmuxInstalled } from '../interactive/tmux.js';
 import { redactUrl } from '../queue/names.js';
 import { queueSetting } from '../queue/setting.js';
-import { badBaseError, batonBaseError } from '../runner/delivered.js';
+import { badBaseError } from '../runner/delivered.js';
 import { checkWorktreesFolder, worktreesInSuperproject } from '../runner/worktrees-folder.js';
 import { check, type DoctorCheck } from './check.js';
 
@@ -23,7 +25,7 @@ export async function configRefusals(root: string, config: Config): Promise<User
     refusals.push(await badBaseError(root, undefined, config));
   } else {
     // A base that is a Baton branch: refused by run's preflight (and integrate) by the same rule.
-    const batonBase = await batonBaseError(root, undefined, config);
+    const batonBase = await batonBaseRefusal(root, undefined, config, 'run');
     if (batonBase) refusals.push(batonBase);
   }
   const inside = await checkWorktreesFolder(root, config).then(

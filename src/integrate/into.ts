@@ -4,8 +4,6 @@
  * after a merge passed and every `after: integration` criterion passed.
  */
 import { printableArg } from '../agents/shell-words.js';
-import { batonBranchOfBase } from '../clean/base.js';
-import { configFileName } from '../config-files.js';
 import { UserError } from '../errors.js';
 import { fastForwardBranch, MovedElsewhereError } from '../git/fast-forward.js';
 import { gitRaw, isAncestor, resolveCommit } from '../git/git.js';
@@ -346,30 +344,4 @@ export async function assertIntoBranch(root: string, into: string): Promise<void
  */
 export function defaultBaseRef(configBase: string | undefined, into: string | undefined): string {
   return configBase ?? (into !== undefined ? `refs/heads/${into}` : 'HEAD');
-}
-
-/**
- * The refusal of an integration whose named base (`--base`, else the config's `base`) is one of
- * Baton's branches (`batonBranchOfBase`, the rule `baton clean` and `baton run` refuse it by), else
- * undefined: the integration would be built on work Baton itself moves and deletes, not on yours.
- */
-export async function batonBaseRefusal(
-  root: string,
-  flagBase: string | undefined,
-  config: { base?: string | undefined; file?: string | undefined },
-): Promise<UserError | undefined> {
-  const named = flagBase ?? config.base;
-  const branch = named === undefined ? undefined : await batonBranchOfBase(root, named);
-  if (named === undefined || branch === undefined) return undefined;
-  const file = configFileName(config.file);
-  return new UserError(
-    'integrate/bad-base',
-    `the base "${named}"${flagBase === undefined ? ` (\`base\` in ${file})` : ''} is ${branch === named ? '' : `${branch}, `}a Baton branch: the integration would be built on work Baton itself moves and deletes, not on yours`,
-    {
-      hint:
-        flagBase === undefined
-          ? `Set \`base\` in ${file} to your own branch (git branch lists them), or pass --base <branch> for one integration.`
-          : 'Pass --base <branch> naming your own branch, the one the features are merged onto (git branch lists them).',
-    },
-  );
 }

@@ -1,5 +1,6 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { batonBaseRefusal } from '../clean/base.js';
 import type { Config } from '../config-schema.js';
 import type { AgentSpec } from '../contracts/schema.js';
 import { runBase } from '../delivered.js';
@@ -14,7 +15,7 @@ import type { Clock } from '../log/append.js';
 import type { BatonEvent, NewEvent } from '../log/events.js';
 import { createLogSink, type EventSink } from '../log/sink.js';
 import type { RunQueue } from '../log/state.js';
-import { badBaseError, batonBaseError } from '../runner/delivered.js';
+import { badBaseError } from '../runner/delivered.js';
 import { runOutcome } from '../runner/outcome.js';
 import { ensureStateDir, newRunId, type RunSummary } from '../runner/run.js';
 import { escapeControl } from '../text/escape.js';
@@ -89,7 +90,7 @@ async function preflight(opts: QueuedRunOptions): Promise<{ base: string; baseCo
   const base = runBase(opts.base, opts.config);
   const baseCommit = await resolveCommit(opts.root, base);
   if (!baseCommit) throw await badBaseError(opts.root, opts.base, opts.config);
-  const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
+  const batonBase = await batonBaseRefusal(opts.root, opts.base, opts.config, 'run');
   if (batonBase) throw batonBase;
   const branches = await existingBranches(opts.root, opts.featureIds.map(featureBranch));
   for (const id of opts.featureIds) {

@@ -1,5 +1,3 @@
-/** Refusals of a run's base (`runBase`, in src/delivered.ts with the rule of delivered work). */
-import { batonBranchOfBase } from '../clean/base.js';
 import { configFileName } from '../config-files.js';
 import { runBase } from '../delivered.js';
 import { UserError } from '../errors.js';
@@ -28,31 +26,4 @@ export async function badBaseError(
     return new UserError('run/bad-base', `${message}: ${why.message}`, { hint: why.hint });
   }
   return new UserError('run/bad-base', message, { hint: 'Pass --base <branch or commit>.' });
-}
-
-/**
- * The refusal of a run whose named base (`--base`, else the config's `base`) is one of Baton's branches
- * (`batonBranchOfBase`, the rule `baton clean` refuses such a base by), else undefined: the features
- * would be cut from work Baton itself moves and deletes, and judged delivered against it.
- */
-export async function batonBaseError(
-  root: string,
-  base: string | undefined,
-  config: { base?: string | undefined; file?: string | undefined },
-): Promise<UserError | undefined> {
-  const named = base ?? config.base;
-  if (named === undefined) return undefined;
-  const branch = await batonBranchOfBase(root, named);
-  if (branch === undefined) return undefined;
-  const where = base === undefined ? ` (\`base\` in ${configFileName(config.file)})` : '';
-  return new UserError(
-    'run/bad-base',
-    `the base "${named}"${where} is ${branch === named ? '' : `${branch}, `}a Baton branch: the features' branches would be cut from work Baton itself moves and deletes, not from yours`,
-    {
-      hint:
-        base === undefined
-          ? `Set \`base\` in ${configFileName(config.file)} to your own branch (git branch lists them), or pass --base <branch> for one run.`
-          : 'Pass --base <branch> naming your own branch, the one the features build on (git branch lists them).',
-    },
-  );
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AgentAdapter } from '../agents/adapter.js';
+import { batonBaseRefusal } from '../clean/base.js';
 import { describeLocked } from '../clean/clean.js';
 import { isLeftoverFolder, isMarked, removalMarks } from '../clean/left-behind.js';
 import { featureOfUnit } from '../contracts/feature-id.js';
@@ -33,7 +34,7 @@ import {
   snapshotHeadCommit,
 } from '../guard/repo-snapshot.js';
 import { requireTempFolder } from '../temp-folder.js';
-import { badBaseError, batonBaseError } from './delivered.js';
+import { badBaseError } from './delivered.js';
 import { checkUnselectedDependencies } from './dependencies.js';
 import { portRoomRefusal } from './port-room.js';
 import { assertNothingUncommitted } from './restart.js';
@@ -292,7 +293,7 @@ export async function preflight(
   const knownHead = base === 'HEAD' && known ? snapshotHeadCommit(known.snapshot) : undefined;
   const baseCommit = knownHead ?? (await resolveCommit(opts.root, base));
   if (!baseCommit) throw await badBaseError(opts.root, opts.base, opts.config);
-  const batonBase = await batonBaseError(opts.root, opts.base, opts.config);
+  const batonBase = await batonBaseRefusal(opts.root, opts.base, opts.config, 'run');
   if (batonBase) throw batonBase;
   // `copy` and `.worktreeinclude` entries must stay inside the repository: refused before anything exists.
   for (const warning of checkCopyPatterns(opts.root, opts.config.copy)) opts.onWarning?.(warning);
